@@ -1,0 +1,45 @@
+# The two commands that matter: `make demo` and `make test`. Both install what they need.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SIM_HOSTS ?= 2
+# Debian packages the simulated lab, its mirror and the distributed tools need on this machine
+# (installed by simlab, which keeps their packaged daemons from starting on every address).
+SYSTEM_PACKAGES := debootstrap systemd-container apt-cacher-ng docker-registry openssh-client zstd \
+	iproute2 gnupg dpkg-dev openmpi-bin libopenmpi-dev curl
+
+.PHONY: install system-packages sim-up sim-down demo test test-unit clean
+
+install: system-packages $(VENV)/.installed
+
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing: $$missing"; python3 -m simlab deps $$missing; fi
+
+# torch first: DeepSpeed's setup imports it (see docs/distributed.md).
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	DS_BUILD_OPS=0 $(PY) -m pip install -q '.[training]'
+	touch $@
+
+sim-up: install
+	$(PY) -m simlab up --hosts $(SIM_HOSTS)
+
+sim-down:
+	$(PY) -m simlab down
+
+demo: install
+	$(PY) -m sparklab.demo
+
+# The full suite, what .ci/run calls: unit + plan tests, then the simulated-lab integration tests.
+test: install
+	$(PY) -m pytest tests
+
+# Quick local loop: no simulated lab.
+test-unit: install
+	$(PY) -m pytest tests -m "not integration"
+
+clean: sim-down
+	rm -rf $(VENV)

@@ -1,0 +1,40 @@
+# The simulated lab: two Debian hosts booted with systemd-nspawn on this machine by
+# `python -m simlab up` (docs/lab-contract.md, simlab/README.md). Data only.
+# For N hosts: `python -m simlab inventory --hosts N > /tmp/sim_lab_N.py` (same group data).
+sim_sparks = (
+    [
+        ("spark-sim-1", {
+            "ssh_hostname": "10.99.0.11",
+            "qsfp_interfaces": [{"name": "qsfp0", "address": "192.168.100.10/24", "mtu": 9000}],
+        }),
+        ("spark-sim-2", {
+            "ssh_hostname": "10.99.0.12",
+            "qsfp_interfaces": [{"name": "qsfp0", "address": "192.168.100.11/24", "mtu": 9000}],
+        }),
+    ],
+    {
+        "ssh_user": "root",
+        "ssh_key": "/var/lib/sparklab-sim/ssh/id_ed25519",
+        "ssh_known_hosts_file": "/var/lib/sparklab-sim/ssh/known_hosts",
+        "ssh_strict_host_key_checking": "yes",
+        "mgmt_interface": "host0",
+        "lab_user": "student",
+        "users_authorized_key_files": ["/var/lib/sparklab-sim/ssh/id_ed25519.pub"],
+        # Vendor artifacts come from the lab mirror on the management bridge (stand-ins).
+        "docker_source": "debian",
+        "docker_daemon_options": {"insecure-registries": ["nvcr.io"]},
+        "nvidia_ctk_when": "always",
+        "nvidia_ctk_apt_url": "http://10.99.0.1:8080/apt/libnvidia-container/stable/deb/{arch}",
+        "nvidia_ctk_apt_key_url": "http://10.99.0.1:8080/apt/libnvidia-container/gpgkey",
+        "tailscale_apt_url": "http://10.99.0.1:8080/apt/tailscale",
+        "tailscale_apt_key_url": "http://10.99.0.1:8080/apt/tailscale/{codename}.noarmor.gpg",
+        "base_pip_args": ["--no-index", "--find-links", "http://10.99.0.1:8080/files/wheels/",
+                          "--trusted-host", "10.99.0.1"],
+        "ngc_pull_images": ["nvcr.io/nvidia/pytorch:25.11-py3"],
+        "secrets": {
+            "ngc_api_key": {"env": "NGC_API_KEY"},
+            "tailscale_auth_key": {"env": "TS_AUTHKEY"},
+            "jupyterlab_token": {"file": "/var/lib/sparklab-sim/secrets/jupyterlab_token"},
+        },
+    },
+)

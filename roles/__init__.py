@@ -1,0 +1,1 @@
+"""One pyinfra ``@deploy`` per component; each module declares its knobs in ``DEFAULTS``."""

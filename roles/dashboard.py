@@ -1,0 +1,23 @@
+"""DGX Dashboard and GPU telemetry: checked and reported, never installed (DGX OS ships them)."""
+
+from pyinfra import host, logger
+from pyinfra.api import deploy
+
+from sparklab.facts import DgxRelease, ListeningTcpPorts, NvidiaGpus, is_spark
+
+DEFAULTS = {
+    "dashboard_port": 11000,
+}
+
+
+@deploy("DGX Dashboard", data_defaults=DEFAULTS)
+def dashboard():
+    if not is_spark(host.get_fact(DgxRelease)):
+        logger.info(f"[{host.name}] DGX Dashboard: not applicable (not a DGX Spark)")
+        return
+    port = host.data.dashboard_port
+    listening = port in host.get_fact(ListeningTcpPorts)
+    gpus = host.get_fact(NvidiaGpus)
+    report = logger.info if listening and gpus else logger.warning
+    report(f"[{host.name}] DGX Dashboard on {port}: {'listening' if listening else 'NOT listening'}; "
+           f"nvidia-smi: {', '.join(gpus) or 'NO GPU listed'}")

@@ -1,0 +1,68 @@
+"""Docker engine: Docker CE from Docker's repo (or Debian's docker.io), daemon.json merged, lab user in `docker`.
+
+DGX OS ships Docker already: when dockerd exists and did not come from our source, the packages
+are left alone (adding Docker's repo beside the vendor's breaks `apt update`).
+"""
+
+from pyinfra import host, logger
+from pyinfra.api import deploy
+from pyinfra.facts.files import File
+from pyinfra.facts.server import Command, Which
+from pyinfra.operations import apt, server, systemd
+
+from sparklab.apt_repo import vendor_repo
+from sparklab.operations import docker_daemon_options
+
+SOURCE_FILE = "/etc/apt/sources.list.d/docker.sources"
+
+DEFAULTS = {
+    # "docker-ce": Docker's apt repo (what Docker documents for Ubuntu 24.04, the DGX OS base);
+    # "debian": the distribution's docker.io (what the simulated lab uses).
+    "docker_source": "docker-ce",
+    "docker_apt_url": "https://download.docker.com/linux/ubuntu",
+    "docker_apt_key_url": "https://download.docker.com/linux/ubuntu/gpg",
+    "docker_keyring": "/etc/apt/keyrings/docker.asc",
+    # Pinned docker-ce / docker-ce-cli version (Docker's Ubuntu 24.04 version string).
+    "docker_ce_version": "5:28.5.1-1~ubuntu.24.04~noble",
+    "docker_ce_packages": ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin",
+                           "docker-compose-plugin"],
+    "docker_debian_packages": ["docker.io"],
+    # Merged into /etc/docker/daemon.json (mirrors, insecure-registries, log options …).
+    "docker_daemon_options": {},
+    # Image the checkpoint runs as the lab user (and with --gpus all on GPU hosts): the playbooks' CUDA image.
+    "docker_check_image": "nvcr.io/nvidia/cuda:13.0.1-runtime-ubuntu24.04",
+}
+
+
+def _codename() -> str:
+    return host.get_fact(Command, command=". /etc/os-release && echo ${UBUNTU_CODENAME:-$VERSION_CODENAME}")
+
+
+def _install_docker_ce(data) -> None:
+    arch = host.get_fact(Command, command="dpkg --print-architecture")
+    if not vendor_repo("Docker CE", key_url=data.docker_apt_key_url, keyring=data.docker_keyring,
+                       uri=data.docker_apt_url, suite=_codename(), components=["stable"],
+                       filename="docker", architectures=[arch]):
+        return
+    pinned = {"docker-ce", "docker-ce-cli"}
+    apt.packages(
+        name="Docker CE packages",
+        packages=[f"{p}={data.docker_ce_version}" if p in pinned else p for p in data.docker_ce_packages],
+        allow_downgrades=True,
+    )
+
+
+@deploy("Docker", data_defaults=DEFAULTS)
+def docker():
+    data = host.data
+    foreign = host.get_fact(Which, command="dockerd") and not host.get_fact(File, path=SOURCE_FILE)
+    if foreign and data.docker_source == "docker-ce":
+        logger.info(f"[{host.name}] Docker: already installed from another source (DGX OS?); packages left alone")
+    elif data.docker_source == "docker-ce":
+        _install_docker_ce(data)
+    else:
+        apt.packages(name="Debian docker.io packages", packages=data.docker_debian_packages)
+    options = docker_daemon_options(name="daemon.json options", options=data.docker_daemon_options)
+    systemd.service(name="Docker running", service="docker", running=True, enabled=True,
+                    restarted=options.will_change)
+    server.user(name=f"{data.lab_user} in the docker group", user=data.lab_user, groups=["docker"], append=True)

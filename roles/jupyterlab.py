@@ -1,0 +1,68 @@
+"""JupyterLab as a systemd service of the lab user, pinned in a venv under /opt.
+
+Its port must not collide with the DGX Dashboard (11000) or the per-user JupyterLab ports the
+Dashboard assigns (listed on the Spark in jupyterlab_ports.yaml): a collision fails the host.
+The token stays in a 0600 file the server reads at start; restarts happen only on change.
+"""
+
+import re
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.api.exceptions import DeployError
+from pyinfra.operations import files, pip, systemd
+
+from sparklab import knobs, secrets
+from sparklab.facts import FileText
+from roles.users import home
+
+DASHBOARD_PORTS_FILE = "/opt/nvidia/dgx-dashboard-service/jupyterlab_ports.yaml"
+DASHBOARD_PORT = 11000
+
+DEFAULTS = {
+    "jupyterlab_version": "4.5.5",
+    "jupyterlab_venv": "/opt/jupyterlab/venv",
+    "jupyterlab_config_dir": "/opt/jupyterlab/etc",
+    # Loopback by default: reach it through an SSH tunnel, VS Code or Tailscale serve.
+    "jupyterlab_ip": "127.0.0.1",
+    "jupyterlab_port": 18888,
+    # Notebook root; default: the lab user's home.
+    "jupyterlab_root_dir": None,
+}
+
+
+def check_port(port: int) -> None:
+    taken = {int(p) for p in re.findall(r"\b(\d{2,5})\b", host.get_fact(FileText, path=DASHBOARD_PORTS_FILE))}
+    if port == DASHBOARD_PORT or port in taken:
+        raise DeployError(f"{host.name}: jupyterlab_port {port} is used by the DGX Dashboard; choose another")
+
+
+@deploy("JupyterLab", data_defaults=DEFAULTS)
+def jupyterlab():
+    data = host.data
+    token = secrets.read("jupyterlab_token", "JupyterLab")
+    if token is None:
+        return
+    check_port(data.jupyterlab_port)
+    user, venv, etc = data.lab_user, data.jupyterlab_venv, data.jupyterlab_config_dir
+    pip.venv(name="JupyterLab venv", path=venv, python="python3")
+    pip.packages(name=f"jupyterlab=={data.jupyterlab_version}", packages=[f"jupyterlab=={data.jupyterlab_version}"],
+                 virtualenv=venv, extra_install_args=" ".join(knobs.value("base_pip_args")) or None)
+    files.directory(name="Config directory", path=etc, mode="755")
+    token_op = secrets.put("jupyterlab_token", token, dest=f"{etc}/token", user=user)
+    config = files.template(
+        name="Server config", src="templates/jupyterlab/jupyter_server_config.py.j2",
+        dest=f"{etc}/jupyter_server_config.py", mode="644",
+        ip=data.jupyterlab_ip, port=data.jupyterlab_port, root_dir=data.jupyterlab_root_dir or home(),
+        token_file=f"{etc}/token",
+    )
+    unit = files.template(
+        name="systemd unit", src="templates/jupyterlab/jupyterlab.service.j2",
+        dest="/etc/systemd/system/jupyterlab.service", mode="644",
+        service_user=user, venv=venv, config=f"{etc}/jupyter_server_config.py", home=home(),
+    )
+    systemd.service(
+        name="jupyterlab running", service="jupyterlab", running=True, enabled=True,
+        daemon_reload=unit.will_change,
+        restarted=unit.will_change or config.will_change or token_op.will_change,
+    )

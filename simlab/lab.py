@@ -1,0 +1,219 @@
+"""up / down / status of the whole lab."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets as secrets_module
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import cgroups, config, net, rootfs, services
+from . import hosts as hostmod
+from .config import Host, Paths
+from .procs import find, log
+
+VM_TOOLS = ("ip", "ss", "mount", "umount", "chroot", "tar", "debootstrap", "systemd-nspawn", "apt-cacher-ng",
+            "docker-registry", "ssh", "ssh-keygen")
+DEBIAN_PACKAGES = ("iproute2", "debootstrap", "systemd-container", "apt-cacher-ng", "docker-registry",
+                   "openssh-client", "zstd", "tar", "mount")
+
+
+@contextmanager
+def locked(paths: Paths):
+    paths.state.mkdir(parents=True, exist_ok=True)
+    with open(paths.lock_file, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def preflight(tools: tuple = VM_TOOLS) -> None:
+    if os.geteuid() != 0:
+        raise RuntimeError("simlab needs root (mounts, bridges, cgroups, systemd-nspawn)")
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        raise RuntimeError(f"missing on this machine: {' '.join(missing)}; run `python -m simlab deps`")
+
+
+def _read_lab(paths: Paths) -> dict:
+    try:
+        return json.loads(paths.lab_file.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _healthy(paths: Paths, hosts: list[Host]) -> bool:
+    lab = _read_lab(paths)
+    if lab.get("hosts") != len(hosts) or lab.get("recipe") != rootfs.recipe_hash():
+        return False
+    if not all(services.running(s, paths) and services.port_open(s.port) for s in services.ALL):
+        return False
+    return all(hostmod.ready(paths, h)[0] for h in hosts)
+
+
+def _mirror(paths: Paths) -> None:
+    """The lab mirror's content (simlab/mirror.py): files for :8080, images into the registry."""
+    from simlab import mirror
+    t0 = time.monotonic()
+    mirror.build(Path(paths.state) / "mirror")
+    mirror.push_images(f"{config.LAB_ADDR}:{config.REGISTRY_PORTS[0]}")
+    log(f"mirror built and images pushed in {time.monotonic() - t0:.1f}s")
+
+
+def summary(paths: Paths, hosts: list[Host], states: dict[Host, str]) -> str:
+    lines = []
+    for h in hosts:
+        lines.append(f"{h.name}  {h.mgmt_ip}  {states.get(h, '?'):<10} ssh -i {paths.ssh_key} "
+                     f"-o UserKnownHostsFile={paths.known_hosts} root@{h.mgmt_ip}")
+    return "\n".join(lines)
+
+
+def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
+    """Bring the lab up with N hosts. A healthy lab with the same N and recipe is left as it is;
+    anything else (other N, stale state after a reboot, a dead host) is torn down and re-created."""
+    paths = paths or Paths.from_env()
+    preflight()
+    hosts = config.hosts(n)
+    with locked(paths):
+        if _healthy(paths, hosts):
+            log(f"lab already up with {n} hosts: hosts left as they are, mirror refreshed")
+            _mirror(paths)
+            return summary(paths, hosts, {h: "running" for h in hosts})
+        if _read_lab(paths) or hostmod.all_nspawn_pids(paths) or net.lab_links() or \
+                paths.hosts_dir.exists():
+            log("existing lab is stale or different: re-creating it")
+            _down(paths)
+        t0 = time.monotonic()
+        authorized_key = hostmod.ensure_client_key(paths)
+        _ensure_lab_secrets(paths)
+        net.ensure_bridges()
+        services.start(services.ACNG, paths)
+        how = rootfs.ensure(paths)
+        log(f"rootfs ready ({how}) at {time.monotonic() - t0:.1f}s")
+        services.start(services.REGISTRY, paths)
+        services.start(services.REGISTRY80, paths)
+        _mirror(paths)
+        services.start(services.HTTP, paths)
+        paths.hosts_dir.mkdir(parents=True, exist_ok=True)
+        lines = [hostmod.prepare(paths, h, authorized_key) for h in hosts]
+        tmp = paths.known_hosts.with_suffix(".tmp")
+        tmp.write_text("".join(lines))
+        os.replace(tmp, paths.known_hosts)
+        paths.lab_file.write_text(json.dumps({"hosts": n, "recipe": rootfs.recipe_hash(),
+                                              "created": time.strftime("%Y-%m-%dT%H:%M:%S")}) + "\n")
+        t1 = time.monotonic()
+        for h in hosts:
+            hostmod.boot(paths, h)
+        states = hostmod.wait_ready(paths, hosts, timeout)
+        log(f"{n} hosts running {time.monotonic() - t1:.1f}s after boot; "
+            f"lab up in {time.monotonic() - t0:.1f}s")
+        return summary(paths, hosts, states)
+
+
+def _ensure_lab_secrets(paths: Paths) -> None:
+    """Secrets the sim inventory references by file (made once, 0600, random: lab only)."""
+    secrets = paths.state / "secrets"
+    secrets.mkdir(mode=0o700, exist_ok=True)
+    for name in config.LAB_SECRET_FILES:
+        path = secrets / name
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets_module.token_hex(16) + "\n")
+
+
+def _known_hosts_in_state(paths: Paths) -> list[Host]:
+    n = _read_lab(paths).get("hosts", 0)
+    found = {Host(i) for i in range(1, n + 1)}
+    if paths.hosts_dir.is_dir():
+        for d in paths.hosts_dir.iterdir():
+            if d.name.startswith("spark-sim-") and d.name[10:].isdigit():
+                found.add(Host(int(d.name[10:])))
+    return sorted(found, key=lambda h: h.index)
+
+
+def _down(paths: Paths) -> None:
+    hosts = _known_hosts_in_state(paths)
+    hostmod.stop_hosts(paths, hosts)
+    for h in hosts:
+        hostmod.cleanup(paths, h)
+    # anything from a run whose state was lost (a wiped state dir, a crash between steps)
+    if paths.hosts_dir.exists():
+        hostmod.unmount_below(paths.hosts_dir)
+    stale = cgroups.find_stale(config.LINK_PREFIX + "spark-sim-")
+    if stale:
+        log(f"removing stale cgroups: {stale}")
+        cgroups.remove(stale)
+    net.delete_links()
+    for svc in reversed(services.ALL):
+        services.stop_service(svc, paths)
+    _clean_nspawn_run()
+    for p in (paths.hosts_dir, paths.services_dir):
+        if p.exists():
+            shutil.rmtree(p)
+    paths.lab_file.unlink(missing_ok=True)
+
+
+def _clean_nspawn_run() -> None:
+    """/run is on disk on these VMs: drop what nspawn left for our machines (and its image locks
+    once no systemd-nspawn at all runs here), then the directories if empty."""
+    run_dir = Path("/run/systemd/nspawn")
+    for sub in ("propagate", "unix-export", "incoming"):
+        d = run_dir / sub
+        if d.is_dir():
+            for e in d.iterdir():
+                if e.name.startswith("spark-sim-"):
+                    shutil.rmtree(e, ignore_errors=True)
+    if not find("", first_arg="systemd-nspawn"):
+        locks = run_dir / "locks"
+        if locks.is_dir():
+            for e in locks.iterdir():
+                e.unlink(missing_ok=True)
+    for d in [run_dir / s for s in ("propagate", "unix-export", "incoming", "locks")] + [run_dir]:
+        try:
+            d.rmdir()
+        except OSError:
+            pass
+
+
+def down(purge: bool = False, paths: Paths | None = None) -> None:
+    """Stop everything `up` started; keep the cache, the ssh key and the extracted rootfs
+    (--purge removes the whole state directory)."""
+    paths = paths or Paths.from_env()
+    preflight(("ip", "umount"))
+    with locked(paths):
+        t0 = time.monotonic()
+        _down(paths)
+        if purge:
+            for p in paths.state.iterdir():
+                if p != paths.lock_file:
+                    shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+        log(f"lab down in {time.monotonic() - t0:.1f}s")
+
+
+def status(paths: Paths | None = None) -> tuple[bool, str]:
+    paths = paths or Paths.from_env()
+    lines = []
+    ok = True
+    for br in (config.MGMT_BRIDGE, config.QSFP_BRIDGE):
+        present = net.link_exists(br)
+        ok &= present
+        lines.append(f"bridge   {br:<14} {'up' if present else 'absent'}")
+    for svc in services.ALL:
+        pid = services.running(svc, paths)
+        listening = services.port_open(svc.port)
+        ok &= bool(pid and listening)
+        lines.append(f"service  {svc.name:<14} {config.LAB_ADDR}:{svc.port:<5} "
+                     f"{'pid ' + str(pid) if pid else 'stopped'}{'' if listening else ' (not listening)'}")
+    hosts = _known_hosts_in_state(paths)
+    for h in hosts:
+        pids = hostmod.nspawn_pids(paths, h)
+        said = hostmod.ready(paths, h)[1] if pids else "stopped"
+        ok &= said == "running"
+        lines.append(f"host     {h.name:<14} {h.mgmt_ip:<11} {said}"
+                     f"{'  nspawn pid ' + str(pids[0]) if pids else ''}")
+    if not hosts:
+        ok = False
+        lines.append("host     (none)")
+    return ok, "\n".join(lines)

@@ -1,0 +1,107 @@
+"""Facts the roles decide on: what hardware and OS the host really has."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pyinfra.api import FactBase
+
+
+class NvidiaGpus(FactBase):
+    """GPU names from `nvidia-smi -L` (empty when there is no NVIDIA driver or GPU)."""
+
+    default = list
+
+    def requires_command(self) -> str:
+        return "nvidia-smi"
+
+    command = "nvidia-smi -L"
+
+    def process(self, output):
+        return [m.group(1) for line in output if (m := re.match(r"GPU \d+: (.+?) \(UUID", line))]
+
+
+class DgxRelease(FactBase):
+    """`/etc/dgx-release` as a dict (DGX OS only); e.g. DGX_NAME="DGX Spark"."""
+
+    default = dict
+    command = "cat /etc/dgx-release 2>/dev/null || true"
+
+    def process(self, output):
+        values = {}
+        for line in output:
+            if "=" in line and not line.startswith("#"):
+                key, value = line.split("=", 1)
+                values[key.strip()] = value.strip().strip('"')
+        return values
+
+
+def is_spark(release: dict) -> bool:
+    return release.get("DGX_NAME") == "DGX Spark"
+
+
+class DockerDaemonConfig(FactBase):
+    """`/etc/docker/daemon.json` parsed (empty dict when missing or empty)."""
+
+    default = dict
+    command = "cat /etc/docker/daemon.json 2>/dev/null || true"
+
+    def process(self, output):
+        text = "\n".join(output).strip()
+        return json.loads(text) if text else {}
+
+
+class ListeningTcpPorts(FactBase):
+    """TCP ports something listens on (from `ss -ltnH`)."""
+
+    default = set
+    command = "ss -ltnH"
+
+    def requires_command(self) -> str:
+        return "ss"
+
+    def process(self, output):
+        return {int(line.split()[3].rsplit(":", 1)[1]) for line in output if len(line.split()) > 3}
+
+
+class DockerLogins(FactBase):
+    """Registries a Docker client config (`~/.docker/config.json`) holds credentials for."""
+
+    default = list
+
+    def command(self, path: str) -> str:
+        return f"cat {path} 2>/dev/null || echo '{{}}'"
+
+    def process(self, output):
+        try:
+            return sorted(json.loads("\n".join(output) or "{}").get("auths", {}))
+        except json.JSONDecodeError:
+            return []
+
+
+class TailscaleBackendState(FactBase):
+    """`BackendState` from `tailscale status --json` ("Running" once logged in and up)."""
+
+    def requires_command(self) -> str:
+        return "tailscale"
+
+    command = "tailscale status --json 2>/dev/null || true"
+
+    def process(self, output):
+        try:
+            return json.loads("\n".join(output)).get("BackendState")
+        except json.JSONDecodeError:
+            return None
+
+
+class FileText(FactBase):
+    """A file's text ("" when missing)."""
+
+    default = str
+
+    def command(self, path: str) -> str:
+        return f"cat {path} 2>/dev/null || true"
+
+    def process(self, output):
+        return "\n".join(output)

@@ -1,0 +1,264 @@
+"""The lab inventory model: what an inventory file may say, checked before pyinfra connects.
+
+Inventory files (``inventories/*.py``) stay plain pyinfra data. ``group_data/all.py`` runs
+:func:`validate_inventory` while pyinfra loads them, so a bad inventory stops pyinfra before
+"Connecting to hosts" with a message naming the host and the field.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sparklab import knobs as role_knobs
+
+# Interface names as the kernel allows them (IFNAMSIZ - 1 characters).
+IFNAME_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"
+USERNAME_PATTERN = r"^[a-z_][a-z0-9_-]{0,31}$"
+
+# Secrets the roles know how to use; values are references, never the secret itself.
+SECRET_NAMES = ("ngc_api_key", "tailscale_auth_key", "hf_token", "jupyterlab_token")
+
+# pyinfra's own per-host data (connector settings) that an inventory may carry.
+PYINFRA_KEYS = frozenset(
+    {
+        "ssh_hostname", "ssh_port", "ssh_user", "ssh_key", "ssh_key_password", "ssh_allow_agent",
+        "ssh_look_for_keys", "ssh_forward_agent", "ssh_config_file", "ssh_known_hosts_file",
+        "ssh_strict_host_key_checking", "ssh_paramiko_connect_kwargs", "ssh_connect_retries",
+        "ssh_connect_retry_min_delay", "ssh_connect_retry_max_delay", "ssh_file_transfer_protocol",
+        "fake_responses", "fake_delay", "fake_delay_jitter",
+    }
+)
+
+
+class InventoryError(ValueError):
+    """A broken inventory; the message names the host and the field."""
+
+
+class SecretRef(BaseModel):
+    """Where a secret lives: an environment variable or a file. Exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of 'env' or 'file'")
+        return self
+
+    def describe(self) -> str:
+        return f"${self.env}" if self.env else f"file {self.file}"
+
+    def read(self) -> str | None:
+        """The secret's value on the operator's machine, or None when it is not there."""
+        if self.env:
+            value = os.environ.get(self.env, "")
+        else:
+            path = Path(self.file).expanduser()
+            value = path.read_text() if path.is_file() else ""
+        return value.strip() or None
+
+
+class QsfpInterface(BaseModel):
+    """One logical CX-7 interface (or its stand-in) and its planned address."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=IFNAME_PATTERN)
+    address: ipaddress.IPv4Interface
+    mtu: int | None = Field(default=None, ge=1280, le=9216)
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _needs_prefix(cls, value: Any) -> Any:
+        if isinstance(value, str) and "/" not in value:
+            raise ValueError(f"{value} needs a prefix length, e.g. {value}/24")
+        return value
+
+
+class HostConfig(BaseModel):
+    """Everything one host's merged inventory data may say.
+
+    Role knobs (``docker_packages``, ``base_timezone``, …) are declared by each role's
+    ``DEFAULTS``; any other key is a typo and is refused.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str
+    lab_user: str = Field(pattern=USERNAME_PATTERN)
+    mgmt_interface: str | None = Field(default=None, pattern=IFNAME_PATTERN)
+    qsfp_interfaces: list[QsfpInterface] = []
+    secrets: dict[str, SecretRef] = {}
+
+    @field_validator("secrets")
+    @classmethod
+    def _known_secrets(cls, value: dict[str, SecretRef]) -> dict[str, SecretRef]:
+        unknown = sorted(set(value) - set(SECRET_NAMES))
+        if unknown:
+            raise ValueError(f"unknown secret {unknown[0]!r}; known: {', '.join(SECRET_NAMES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _known_keys(self) -> HostConfig:
+        for key, value in (self.model_extra or {}).items():
+            if key.startswith("_") or key in PYINFRA_KEYS:
+                continue
+            problem = role_knobs.check(key, value)
+            if problem:
+                raise ValueError(f"{key}: {problem}")
+        return self
+
+    @model_validator(mode="after")
+    def _interfaces_apart(self) -> HostConfig:
+        names = [i.name for i in self.qsfp_interfaces]
+        for index, iface in enumerate(self.qsfp_interfaces):
+            if names.count(iface.name) > 1:
+                raise ValueError(f"qsfp_interfaces[{index}].name: {iface.name} is listed twice")
+            if iface.name == self.mgmt_interface:
+                raise ValueError(f"qsfp_interfaces[{index}].name: {iface.name} is the management interface")
+            for other in self.qsfp_interfaces[:index]:
+                if iface.address.network.overlaps(other.address.network):
+                    raise ValueError(
+                        f"qsfp_interfaces[{index}].address: {iface.address} shares a subnet with "
+                        f"{other.name} ({other.address}); two interfaces of one node in one subnet "
+                        "make routing ambiguous and NCCL fail"
+                    )
+        return self
+
+    @property
+    def knobs(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    def setting(self, key: str) -> Any:
+        """A role knob as the deploy sees it: this host's data, else the role's default."""
+        return self.knobs[key] if key in self.knobs else role_knobs.all_defaults()[key]
+
+    def secret(self, name: str) -> SecretRef | None:
+        return self.secrets.get(name)
+
+    @property
+    def ssh(self) -> dict[str, Any]:
+        """pyinfra's ``ssh_*`` settings of this host (hostname defaults to the host name)."""
+        settings = {k: v for k, v in self.knobs.items() if k.startswith("ssh_")}
+        settings.setdefault("ssh_hostname", self.name)
+        return settings
+
+
+class Lab(BaseModel):
+    """All hosts of one inventory, with the rules that span hosts (multi-node)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    hosts: list[HostConfig]
+
+    @model_validator(mode="after")
+    def _cross_host_rules(self) -> Lab:
+        _check_cross_host(self.hosts)
+        return self
+
+    def host(self, name: str) -> HostConfig:
+        for host in self.hosts:
+            if host.name == name:
+                return host
+        raise KeyError(name)
+
+
+class CrossHostError(ValueError):
+    def __init__(self, host: str, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.host, self.field = host, field
+
+
+def _check_cross_host(hosts: list[HostConfig]) -> None:
+    with_links = [h for h in hosts if h.qsfp_interfaces]
+    if not with_links:
+        return
+    first = with_links[0]
+    lab_users = {h.lab_user for h in hosts}
+    if len(lab_users) > 1:
+        other = next(h for h in hosts if h.lab_user != hosts[0].lab_user)
+        raise CrossHostError(
+            other.name, "lab_user",
+            f"{other.lab_user} differs from {hosts[0].name}'s {hosts[0].lab_user}; "
+            "multi-node needs the same user name on every node",
+        )
+    planned = [i.name for i in first.qsfp_interfaces]
+    seen: dict[ipaddress.IPv4Address, str] = {}
+    for host in with_links:
+        names = [i.name for i in host.qsfp_interfaces]
+        if sorted(names) != sorted(planned):
+            raise CrossHostError(
+                host.name, "qsfp_interfaces",
+                f"uses {', '.join(names)} but {first.name} uses {', '.join(planned)}; "
+                "use the same physical port on every node",
+            )
+        for index, iface in enumerate(host.qsfp_interfaces):
+            field = f"qsfp_interfaces[{index}].address"
+            if iface.address.ip in seen:
+                raise CrossHostError(host.name, field, f"{iface.address.ip} is already used by {seen[iface.address.ip]}")
+            seen[iface.address.ip] = f"{host.name} ({iface.name})"
+            peer = first.qsfp_interfaces[planned.index(iface.name)]
+            if iface.address.network != peer.address.network:
+                raise CrossHostError(
+                    host.name, field,
+                    f"{iface.address} is not in {peer.address.network}, the subnet of "
+                    f"{first.name}'s {iface.name}; each link's two ends must share one subnet",
+                )
+
+
+def _format_pydantic(host: str, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in item["loc"]).replace(".[", "[")
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"host {host}: {field + ': ' if field else ''}{message}")
+    return "\n".join(lines)
+
+
+def validate_hosts(hosts: Iterable[tuple[str, Mapping[str, Any]]], source: str = "inventory") -> Lab:
+    """Validate (name, merged data) pairs; raise InventoryError naming host and field."""
+    configs, problems = [], []
+    for name, data in hosts:
+        try:
+            configs.append(HostConfig(name=name, **data))
+        except ValidationError as error:
+            problems.append(_format_pydantic(name, error))
+    if problems:
+        raise InventoryError(f"{source} is invalid:\n" + "\n".join(problems))
+    try:
+        return Lab(hosts=configs)
+    except ValidationError as error:
+        cause = error.errors()[0].get("ctx", {}).get("error")
+        if isinstance(cause, CrossHostError):
+            raise InventoryError(f"{source} is invalid:\nhost {cause.host}: {cause}") from None
+        raise InventoryError(f"{source} is invalid:\n{error}") from None
+
+
+def validate_inventory(inventory, source: str = "inventory") -> Lab:
+    """Validate a pyinfra ``Inventory`` (the CLI's or one built by :func:`load_lab`)."""
+    return validate_hosts(((h.name, h.data.dict()) for h in inventory), source)
+
+
+def load_inventory(path: str | os.PathLike):
+    """Load a pyinfra inventory file the way the pyinfra CLI does (group_data included)."""
+    from pyinfra.api import State
+    from pyinfra.context import ctx_state
+    from pyinfra_cli.inventory import make_inventory_from_files
+
+    repo = Path(__file__).resolve().parent.parent
+    with ctx_state.use(State()):  # the CLI's loader records the file it runs on the state
+        return make_inventory_from_files(str(path), cwd=str(repo))
+
+
+def load_lab(path: str | os.PathLike) -> Lab:
+    """The validated lab of a pyinfra inventory file, for tools other than pyinfra."""
+    return validate_inventory(load_inventory(path), source=str(path))

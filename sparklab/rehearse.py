@@ -1,0 +1,73 @@
+"""Run a deploy with `pyinfra -y --json` and the checkpoints with pytest, and read their results.
+
+Shared by `make demo` and the simulated-lab integration tests, so both judge a run the same way:
+pyinfra's `success` count is the number of operations that *changed* something.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+class RunFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class DeployRun:
+    returncode: int
+    totals: dict
+    changed: list[str]  # "host: operation" for every operation that changed something
+    errors: list[str]
+    output: str  # pyinfra's stderr (progress and errors); stdout is the JSON
+
+    @property
+    def converged(self) -> bool:
+        return self.returncode == 0 and self.totals.get("success") == 0 and self.totals.get("error") == 0
+
+
+def deploy(inventory: str, deploy_file: str, *extra: str, env: dict | None = None, timeout: int = 3600) -> DeployRun:
+    run = subprocess.run(
+        [str(BIN / "pyinfra"), "-y", "--json", inventory, deploy_file, *extra],
+        cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env,
+    )
+    try:
+        results = json.loads(run.stdout)["results"] or {}
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise RunFailed(f"pyinfra gave no JSON result (exit {run.returncode}):\n{run.stderr[-4000:]}") from None
+    changed, errors = [], []
+    for op in results.get("operations", []):
+        changed += [f"{h}: {op['name']}" for h in op.get("success", [])]
+        errors += [f"{h}: {op['name']}" for h in op.get("error", [])]
+    return DeployRun(run.returncode, results.get("totals", {}), changed, errors, run.stderr)
+
+
+@dataclass
+class CheckpointRun:
+    returncode: int
+    hosts: list[str]
+    items: dict[str, dict[str, str]]  # item -> host -> PASS | FAIL | N/A (reason)
+    output: str
+
+    @property
+    def green(self) -> bool:
+        return self.returncode == 0 and all(
+            status != "FAIL" for by_host in self.items.values() for status in by_host.values()
+        )
+
+
+def checkpoints(inventory: str, level: int, report: Path, *extra: str, timeout: int = 1800) -> CheckpointRun:
+    run = subprocess.run(
+        [str(BIN / "python"), "-m", "pytest", "tests/checkpoints", "-p", "no:cacheprovider",
+         "--inventory", inventory, "--level", str(level), "--checkpoint-report", str(report), *extra],
+        cwd=REPO, capture_output=True, text=True, timeout=timeout,
+    )
+    result = json.loads(report.read_text()) if report.exists() else {"hosts": [], "items": {}}
+    return CheckpointRun(run.returncode, result["hosts"], result["items"], run.stdout + run.stderr)

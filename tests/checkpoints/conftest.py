@@ -1,0 +1,101 @@
+"""Checkpoint runner: `pytest tests/checkpoints --inventory FILE --level N`.
+
+Hosts and SSH settings come from the pyinfra inventory itself (no second host list). Every item
+runs once per host and is reported per host as PASS, FAIL or N/A with the reason.
+"""
+
+import json
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import testinfra
+
+from sparklab.checkpoints import NOT_APPLICABLE
+from sparklab.inventory import load_lab
+from sparklab.sshconfig import ssh_config_text
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "level(n): the curriculum level a checkpoint module belongs to")
+    inventory = config.getoption("--inventory")
+    if not inventory:
+        return
+    lab = load_lab(inventory)
+    config_dir = Path(tempfile.mkdtemp(prefix="spark-lab-checkpoints-"))
+    (config_dir / "ssh_config").write_text(ssh_config_text(lab, control_dir=config_dir))
+    config._spark_lab = lab
+    config._spark_ssh_config = str(config_dir / "ssh_config")
+    config._spark_results = defaultdict(dict)
+
+
+def pytest_collection_modifyitems(config, items):
+    level = config.getoption("--level")
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("level")
+        (drop if marker and marker.args[0] > level else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_generate_tests(metafunc):
+    if "spark" in metafunc.fixturenames:
+        names = [h.name for h in metafunc.config._spark_lab.hosts]
+        metafunc.parametrize("spark", names, indirect=True, ids=names, scope="module")
+
+
+@pytest.fixture(scope="module")
+def spark(request):
+    """The inventory's model of the host under check (HostConfig)."""
+    return request.config._spark_lab.host(request.param)
+
+
+@pytest.fixture(scope="module")
+def host(request, spark):
+    """testinfra host for the spark under check, connected as the inventory's ssh_user (sudo as it says)."""
+    return testinfra.get_host(
+        f"ssh://{spark.name}",
+        ssh_config=request.config._spark_ssh_config,
+        sudo=bool(spark.knobs.get("_sudo")),
+    )
+
+
+@pytest.fixture(scope="module")
+def lab(request):
+    return request.config._spark_lab
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "spark" not in callspec.params:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        spark = item.callspec.params["spark"]
+        name = item.originalname
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            status = "N/A (" + reason.removeprefix("Skipped: ").removeprefix(NOT_APPLICABLE) + ")"
+        else:
+            status = "PASS" if report.passed else "FAIL"
+        item.config._spark_results[name][spark] = status
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    results = getattr(config, "_spark_results", None)
+    if not results:
+        return
+    hosts = [h.name for h in config._spark_lab.hosts]
+    terminalreporter.section("checkpoint items per host")
+    width = max(len(n) for n in results)
+    for name, by_host in results.items():
+        cells = "  ".join(f"{h}: {by_host.get(h, '-')}" for h in hosts)
+        terminalreporter.write_line(f"{name:<{width}}  {cells}")
+    path = config.getoption("--checkpoint-report")
+    if path:
+        Path(path).write_text(json.dumps({"hosts": hosts, "items": results}, indent=2))

@@ -1,0 +1,42 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PYINFRA_FAKE_DELAY", "0")
+sys.path.insert(0, str(Path(__file__).parent))
+
+from planner import dgx_os_output  # noqa: E402
+
+TEST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanTestKeyOnly plan@test"
+
+
+@pytest.fixture
+def dgx_os():
+    """Command outputs of a freshly set-up DGX Spark (DGX OS 7): Docker present, GPU present."""
+    return {
+        "dgx-release": dgx_os_output("dgx-release"),
+        "UBUNTU_CODENAME": dgx_os_output("os-release-codename"),
+        "dpkg --print-architecture": dgx_os_output("dpkg-architecture"),
+        "nvidia-smi -L": dgx_os_output("nvidia-smi-L"),
+        "ss -ltnH": dgx_os_output("ss-ltnH"),
+        "ibdev2netdev": dgx_os_output("ibdev2netdev"),
+        "command -v dockerd": "/usr/bin/dockerd",
+        "locale -a": "C\nC.utf8\nen_US.utf8",
+    }
+
+
+@pytest.fixture
+def plain_ubuntu():
+    """A fresh Ubuntu 24.04 arm64 host: no Docker, no GPU."""
+    return {
+        "UBUNTU_CODENAME": "noble",
+        "dpkg --print-architecture": "arm64",
+        "locale -a": "C\nC.utf8",
+    }
+
+
+@pytest.fixture
+def key_data():
+    return {"users_authorized_key_files": [], "users_authorized_keys": [TEST_KEY]}

@@ -1,0 +1,77 @@
+"""Plan a deploy file on pyinfra's @fake hosts and return each operation's commands, no host needed.
+
+Fake hosts answer every command with empty output unless ``fake_responses`` scripts it; the plan
+tests feed them real DGX OS outputs (tests/plan/dgx_os/) to cover the Spark-only code paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyinfra.api import Config, Inventory, State
+from pyinfra.api.command import FileUploadCommand, StringCommand
+from pyinfra.api.connect import connect_all
+from pyinfra.context import ctx_config, ctx_host, ctx_inventory, ctx_state
+from pyinfra_cli.util import load_deploy_file
+
+from sparklab.inventory import load_inventory, validate_hosts
+
+REPO = Path(__file__).resolve().parents[2]
+DGX_OS = Path(__file__).resolve().parent / "dgx_os"
+
+
+@dataclass
+class PlannedOp:
+    name: str
+    commands: list  # shell strings, or ("upload", text, dest) for files
+
+    def shell(self) -> str:
+        return "\n".join(c for c in self.commands if isinstance(c, str))
+
+
+def dgx_os_output(name: str) -> str:
+    return (DGX_OS / name).read_text().rstrip("\n")
+
+
+def fake_hosts_like(inventory_file: str, responses: dict[str, str], **extra) -> list[tuple[str, dict]]:
+    """The hosts of a real inventory as @fake hosts, with their merged data and scripted outputs."""
+    hosts = []
+    for host in load_inventory(REPO / inventory_file):
+        data = {k: v for k, v in host.data.dict().items() if not k.startswith("ssh_")}
+        hosts.append((f"@fake/{host.name}", {**data, **extra, "fake_responses": responses, "fake_delay": 0, "fake_delay_jitter": 0}))
+    return hosts
+
+
+def _render(command) -> object:
+    if isinstance(command, FileUploadCommand):
+        src = command.src
+        text = src.getvalue() if hasattr(src, "getvalue") else Path(src).read_text()
+        return ("upload", text.decode() if isinstance(text, bytes) else text, command.dest)
+    if isinstance(command, StringCommand):
+        return command.get_raw_value()
+    return repr(command)
+
+
+def plan(hosts: list[tuple[str, dict]], deploy: str) -> dict[str, list[PlannedOp]]:
+    validate_hosts(((n.removeprefix("@fake/"), d) for n, d in hosts), source="plan inventory")
+    inventory = Inventory((hosts, {}))
+    config = Config(FAIL_PERCENT=0)
+    state = State(inventory, config)
+    state.cwd = str(REPO)
+    with ctx_state.use(state), ctx_inventory.use(inventory), ctx_config.use(config):
+        connect_all(state)
+        load_deploy_file(state, str(REPO / deploy))
+        planned = {}
+        for host in inventory:
+            ops = []
+            for op_hash in state.get_op_order():
+                op_data = state.ops[host].get(op_hash)
+                if op_data is None:
+                    continue
+                name = ", ".join(state.op_meta[op_hash].names)
+                with ctx_host.use(host):
+                    commands = [_render(c) for c in op_data.command_generator()]
+                ops.append(PlannedOp(name, commands))
+            planned[host.name.removeprefix("@fake/")] = ops
+    return planned
