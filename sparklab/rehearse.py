@@ -14,6 +14,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+SIM_INVENTORY = "inventories/sim_lab.py"
+
+
+def simlab(*args: str, timeout: int = 1200) -> subprocess.CompletedProcess:
+    """`python -m simlab ARGS` (up, down, status …), output captured."""
+    return subprocess.run([sys.executable, "-m", "simlab", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout)
 
 
 class RunFailed(RuntimeError):
@@ -26,7 +33,8 @@ class DeployRun:
     totals: dict
     changed: list[str]  # "host: operation" for every operation that changed something
     errors: list[str]
-    output: str  # pyinfra's stderr (progress and errors); stdout is the JSON
+    output: str  # pyinfra's stderr (progress and errors)
+    stdout: str  # pyinfra's JSON
 
     @property
     def converged(self) -> bool:
@@ -46,7 +54,7 @@ def deploy(inventory: str, deploy_file: str, *extra: str, env: dict | None = Non
     for op in results.get("operations", []):
         changed += [f"{h}: {op['name']}" for h in op.get("success", [])]
         errors += [f"{h}: {op['name']}" for h in op.get("error", [])]
-    return DeployRun(run.returncode, results.get("totals", {}), changed, errors, run.stderr)
+    return DeployRun(run.returncode, results.get("totals", {}), changed, errors, run.stderr, run.stdout)
 
 
 @dataclass

@@ -1,24 +1,8 @@
 """Simulated-lab integration tests: the lab comes up once per session and goes down at the end."""
 
-import subprocess
-import sys
-
 import pytest
 
-from sparklab.rehearse import REPO
-
-SIM_INVENTORY = "inventories/sim_lab.py"
-
-
-def simlab(*args: str, timeout: int = 1200) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simlab", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/integration/" in str(item.fspath):
-            item.add_marker(pytest.mark.integration)
+from sparklab.rehearse import SIM_INVENTORY, simlab
 
 
 @pytest.fixture(scope="session")
