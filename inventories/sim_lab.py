@@ -31,6 +31,11 @@ sim_sparks = (
         "base_pip_args": ["--no-index", "--find-links", "http://10.99.0.1:8080/files/wheels/",
                           "--trusted-host", "10.99.0.1"],
         "ngc_pull_images": ["nvcr.io/nvidia/pytorch:25.11-py3"],
+        # The QSFP stand-in: no router advertisements on the lab bridge, so don't wait for them.
+        "qsfp_netplan_options": {"accept-ra": False},
+        # Host mode on CPU: torch from the mirror's wheelhouse (DeepSpeed runs are rehearsed on one machine).
+        "distributed_pip_packages": ["torch==2.13.0+cpu", "numpy==2.4.6", "nvidia-ml-py==13.615.71"],
+        "distributed_container_gpus": "",
         "secrets": {
             "ngc_api_key": {"env": "NGC_API_KEY"},
             "tailscale_auth_key": {"env": "TS_AUTHKEY"},

@@ -12,9 +12,10 @@ from pyinfra.api import deploy
 from pyinfra.api.exceptions import DeployError
 from pyinfra.operations import files, pip, systemd
 
+from roles.users import home
 from sparklab import knobs, secrets
 from sparklab.facts import FileText
-from roles.users import home
+from sparklab.operations import pip_pinned
 
 DASHBOARD_PORTS_FILE = "/opt/nvidia/dgx-dashboard-service/jupyterlab_ports.yaml"
 DASHBOARD_PORT = 11000
@@ -46,8 +47,8 @@ def jupyterlab():
     check_port(data.jupyterlab_port)
     user, venv, etc = data.lab_user, data.jupyterlab_venv, data.jupyterlab_config_dir
     pip.venv(name="JupyterLab venv", path=venv, python="python3")
-    pip.packages(name=f"jupyterlab=={data.jupyterlab_version}", packages=[f"jupyterlab=={data.jupyterlab_version}"],
-                 virtualenv=venv, extra_install_args=" ".join(knobs.value("base_pip_args")) or None)
+    pip_pinned(name=f"jupyterlab=={data.jupyterlab_version}", venv=venv,
+               packages=[f"jupyterlab=={data.jupyterlab_version}"], extra_args=knobs.value("base_pip_args"))
     files.directory(name="Config directory", path=etc, mode="755")
     token_op = secrets.put("jupyterlab_token", token, dest=f"{etc}/token", user=user)
     config = files.template(

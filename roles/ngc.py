@@ -5,9 +5,9 @@ from pyinfra import host
 from pyinfra.api import QuoteString, StringCommand, deploy
 from pyinfra.operations import docker, server
 
+from roles.users import home
 from sparklab import secrets
 from sparklab.facts import DockerLogins
-from roles.users import home
 
 DEFAULTS = {
     "ngc_registry": "nvcr.io",

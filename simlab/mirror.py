@@ -248,7 +248,7 @@ FILES: list[tuple[str, str]] = []
 # Python packages the hosts install with pip (they cannot reach PyPI): downloaded here once into
 # a wheelhouse served at files/wheels/ (`pip install --no-index --find-links <mirror>/files/wheels/`).
 # The lab hosts run Debian bookworm's CPython 3.11.2 on x86_64: wheels are chosen for exactly that.
-WHEELS: list[str] = ["jupyterlab==4.5.5"]
+WHEELS: list[str] = ["jupyterlab==4.5.5", "torch==2.13.0", "numpy==2.4.6", "nvidia-ml-py==13.615.71"]
 HOST_PYTHON = "3.11.2"
 
 MEDIA_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -534,6 +534,14 @@ def _build_repo(name: str, repo: dict, debs: dict[str, Path], apt: Path,
         target.write_text(template.replace("{base}", base_url.rstrip("/")))
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard link (the wheelhouse is ~250 MB), copying only across file systems."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def _wheelhouse(cache: Path) -> Path:
     """The WHEELS and their dependencies, downloaded from PyPI once per WHEELS list."""
     key = hashlib.sha256("\n".join([HOST_PYTHON, *WHEELS]).encode()).hexdigest()[:16]
@@ -602,7 +610,7 @@ def build(dest: Path, base_url: str = MIRROR_URL) -> None:
                 (files / rel).write_bytes(data)
                 sums.append(f"{_sha256(data)}  {rel}\n")
             (files / "SHA256SUMS").write_text("".join(sorted(sums, key=lambda s: s[66:])))
-            shutil.copytree(_wheelhouse(cache), files / "wheels")
+            shutil.copytree(_wheelhouse(cache), files / "wheels", copy_function=_link_or_copy)
 
             for p in [out, *out.rglob("*")]:
                 p.chmod(0o755 if p.is_dir() else 0o644)

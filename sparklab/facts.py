@@ -105,3 +105,50 @@ class FileText(FactBase):
 
     def process(self, output):
         return "\n".join(output)
+
+
+class NetworkLinks(FactBase):
+    """Interface name -> "Up"/"Down". On a Spark from `ibdev2netdev` (the CX-7 ports, as NVIDIA's
+    playbooks check them), elsewhere from `ip -o link` (carrier = Up)."""
+
+    default = dict
+    command = "if command -v ibdev2netdev >/dev/null; then ibdev2netdev; else ip -o link show; fi"
+
+    def process(self, output):
+        links = {}
+        for line in output:
+            if m := re.match(r"\S+ port \d+ ==> (\S+) \((\w+)\)", line):
+                links[m.group(1)] = m.group(2)
+            elif m := re.match(r"\d+: ([^:@]+)(?:@\S+)?: <([^>]*)>", line):
+                links[m.group(1)] = "Up" if "LOWER_UP" in m.group(2).split(",") else "Down"
+        return links
+
+
+class KnownHostNames(FactBase):
+    """Host names and addresses listed in a known_hosts file (unhashed entries)."""
+
+    default = set
+
+    def command(self, path: str) -> str:
+        return f"cut -d' ' -f1 {path} 2>/dev/null | tr ',' '\\n' || true"
+
+    def process(self, output):
+        return {line.strip() for line in output if line.strip()}
+
+
+class PipFreeze(FactBase):
+    """`name==version` pins installed in a venv, names normalized (keeps local labels like +cpu,
+    which pyinfra's PipPackages drops)."""
+
+    default = set
+
+    def command(self, venv: str) -> str:
+        return f"{venv}/bin/pip freeze --all 2>/dev/null || true"
+
+    def process(self, output):
+        return {normalize_pin(line) for line in output if "==" in line}
+
+
+def normalize_pin(pin: str) -> str:
+    name, _, version = pin.strip().partition("==")
+    return f"{re.sub(r'[-_.]+', '-', name).lower()}=={version}"

@@ -8,7 +8,7 @@ from pyinfra.api import QuoteString, StringCommand, operation
 from pyinfra.facts.server import Locales
 from pyinfra.operations import files
 
-from sparklab.facts import DockerDaemonConfig
+from sparklab.facts import DockerDaemonConfig, KnownHostNames, NetworkLinks, PipFreeze, normalize_pin
 
 
 @operation()
@@ -48,3 +48,47 @@ def nvidia_runtime_configured(set_default: bool = False):
         host.noop("nvidia runtime is in daemon.json")
         return
     yield "nvidia-ctk runtime configure --runtime=docker" + (" --set-as-default" if set_default else "")
+
+
+@operation()
+def interfaces_present(names: list[str]):
+    """Fail this host (before anything is written on it) when a planned interface is missing.
+
+    The failure is a command that prints why and exits 1, so pyinfra reports it like any failed
+    operation and stops this host; the other hosts carry on."""
+    links = host.get_fact(NetworkLinks)
+    missing = [n for n in names if n not in links]
+    if not missing:
+        host.noop("QSFP interfaces present: " + ", ".join(f"{n} {links[n]}" for n in names))
+        return
+    why = (f"QSFP interface {', '.join(missing)} not found on {host.name} "
+           f"(interfaces: {', '.join(sorted(links)) or 'none'}); check the cable, the port and the inventory")
+    yield StringCommand("echo", QuoteString(why), ">&2; exit 1")
+
+
+@operation()
+def peer_host_keys(known_hosts: str, owner: str, peers: list[tuple[list[str], str]]):
+    """Add each peer's ed25519 host key to ``known_hosts`` under all its names, once."""
+    listed = host.get_fact(KnownHostNames, path=known_hosts)
+    missing = [(aliases, address) for aliases, address in peers if not {address, *aliases} <= listed]
+    if not missing:
+        host.noop("every peer's host key is known")
+        return
+    for aliases, address in missing:
+        yield StringCommand(
+            "ssh-keyscan -T 10 -t ed25519", QuoteString(address), "2>/dev/null",
+            "| sed", QuoteString(f"s/^[^ ]* /{','.join([address, *aliases])} /"), ">>", QuoteString(known_hosts),
+        )
+    yield StringCommand("chown", QuoteString(f"{owner}:{owner}"), QuoteString(known_hosts))
+
+
+@operation()
+def pip_pinned(venv: str, packages: list[str], extra_args: list[str] | None = None):
+    """`pip install` the ``name==version`` pins missing from ``venv`` (one command, or none)."""
+    installed = host.get_fact(PipFreeze, venv=venv)
+    missing = [p for p in packages if normalize_pin(p) not in installed]
+    if not missing:
+        host.noop(f"{', '.join(packages)} installed")
+        return
+    yield StringCommand(f"{venv}/bin/pip", "install", "-q", *[QuoteString(a) for a in extra_args or []],
+                        *[QuoteString(p) for p in missing])

@@ -5,7 +5,6 @@ runs once per host and is reported per host as PASS, FAIL or N/A with the reason
 """
 
 import json
-import os
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -16,6 +15,10 @@ import testinfra
 from sparklab.checkpoints import NOT_APPLICABLE
 from sparklab.inventory import load_lab
 from sparklab.sshconfig import ssh_config_text
+
+# Items that need the pair are checked once per lab and reported in this column.
+LAB_COLUMN = "lab"
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "level(n): the curriculum level a checkpoint module belongs to")
@@ -53,30 +56,42 @@ def spark(request):
     return request.config._spark_lab.host(request.param)
 
 
+def _testinfra_host(config, spark):
+    """testinfra host for a spark, connected as the inventory's ssh_user (sudo as it says)."""
+    return testinfra.get_host(f"ssh://{spark.name}", ssh_config=config._spark_ssh_config,
+                              sudo=bool(spark.knobs.get("_sudo")))
+
+
 @pytest.fixture(scope="module")
 def host(request, spark):
-    """testinfra host for the spark under check, connected as the inventory's ssh_user (sudo as it says)."""
-    return testinfra.get_host(
-        f"ssh://{spark.name}",
-        ssh_config=request.config._spark_ssh_config,
-        sudo=bool(spark.knobs.get("_sudo")),
-    )
+    return _testinfra_host(request.config, spark)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def lab(request):
+    """The whole inventory, for items checked once per lab (they need the pair)."""
     return request.config._spark_lab
+
+
+@pytest.fixture(scope="session")
+def hosts(request, lab):
+    return {spark.name: _testinfra_host(request.config, spark) for spark in lab.hosts}
+
+
+@pytest.fixture(scope="session")
+def inventory(request):
+    return request.config.getoption("--inventory")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    callspec = getattr(item, "callspec", None)
-    if callspec is None or "spark" not in callspec.params:
+    if not hasattr(item.config, "_spark_results"):
         return
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        spark = item.callspec.params["spark"]
+        callspec = getattr(item, "callspec", None)
+        spark = callspec.params["spark"] if callspec and "spark" in callspec.params else LAB_COLUMN
         name = item.originalname
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -91,6 +106,8 @@ def pytest_terminal_summary(terminalreporter, config):
     if not results:
         return
     hosts = [h.name for h in config._spark_lab.hosts]
+    if any(LAB_COLUMN in by_host for by_host in results.values()):
+        hosts.append(LAB_COLUMN)
     terminalreporter.section("checkpoint items per host")
     width = max(len(n) for n in results)
     for name, by_host in results.items():

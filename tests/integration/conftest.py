@@ -1,5 +1,8 @@
 """Simulated-lab integration tests: the lab comes up once per session and goes down at the end."""
 
+import os
+import secrets
+
 import pytest
 
 from sparklab.rehearse import SIM_INVENTORY, simlab
@@ -13,3 +16,18 @@ def sim_lab():
     yield SIM_INVENTORY
     down = simlab("down")
     assert down.returncode == 0, down.stdout + down.stderr
+
+
+@pytest.fixture(scope="module")
+def stand_in_keys():
+    """Stand-in NGC and Tailscale keys in the environment (the lab mirror's stand-ins accept any
+    well-formed key); the previous environment is restored afterwards."""
+    values = {"NGC_API_KEY": "nvapi-" + secrets.token_hex(20), "TS_AUTHKEY": "tskey-auth-" + secrets.token_hex(16)}
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    yield values
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key)
+        else:
+            os.environ[key] = value

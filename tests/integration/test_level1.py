@@ -1,8 +1,6 @@
 """Level 1 on the simulated lab: two runs, the second changes nothing, then the checkpoint is green;
 drift is repaired; secrets never reach pyinfra's output."""
 
-import os
-import secrets
 import subprocess
 
 import pytest
@@ -16,18 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def keys():
-    """Stand-in NGC and Tailscale keys (the lab mirror's stand-ins accept any tskey-… key)."""
-    values = {"NGC_API_KEY": "nvapi-" + secrets.token_hex(20), "TS_AUTHKEY": "tskey-auth-" + secrets.token_hex(16)}
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    yield values
-    for k, v in saved.items():
-        os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-
-
-@pytest.fixture(scope="module")
-def deployed(sim_lab, keys):
+def deployed(sim_lab, stand_in_keys):
     first = rehearse.deploy(sim_lab, DEPLOY)
     assert first.returncode == 0 and first.totals["error"] == 0, first.output[-4000:]
     second = rehearse.deploy(sim_lab, DEPLOY)
@@ -55,10 +42,10 @@ def test_checkpoint_green_with_gpu_items_not_applicable(deployed, sim_lab, tmp_p
     assert len(passed) >= 2 * 14
 
 
-def test_secrets_never_in_output_and_only_in_0600_files(deployed, keys):
+def test_secrets_never_in_output_and_only_in_0600_files(deployed, stand_in_keys):
     first, second = deployed
     text = "".join(run.output + run.stdout for run in (first, second))
-    for value in keys.values():
+    for value in stand_in_keys.values():
         windows = {value[i:i + 12] for i in range(len(value) - 11)} - {"tskey-auth-"}
         assert not [w for w in windows if w in text], "a secret reached pyinfra's output"
     listing = _on("spark-sim-1", "stat -c '%a %U %n' /etc/spark-lab/secrets/* /opt/jupyterlab/etc/token")
@@ -66,7 +53,7 @@ def test_secrets_never_in_output_and_only_in_0600_files(deployed, keys):
     for line in listing.stdout.splitlines():
         assert line.startswith("600 "), line
     procs = _on("spark-sim-1", "cat /proc/*/cmdline 2>/dev/null | tr '\\0' ' '")
-    assert not any(value in procs.stdout for value in keys.values())
+    assert not any(value in procs.stdout for value in stand_in_keys.values())
 
 
 def test_drift_is_repaired(deployed, sim_lab, tmp_path):

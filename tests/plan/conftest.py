@@ -12,9 +12,7 @@ from planner import dgx_os_output  # noqa: E402
 TEST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanTestKeyOnly plan@test"
 
 
-@pytest.fixture
-def dgx_os():
-    """Command outputs of a freshly set-up DGX Spark (DGX OS 7): Docker present, GPU present."""
+def _dgx_os() -> dict[str, str]:
     return {
         "dgx-release": dgx_os_output("dgx-release"),
         "UBUNTU_CODENAME": dgx_os_output("os-release-codename"),
@@ -25,6 +23,17 @@ def dgx_os():
         "command -v dockerd": "/usr/bin/dockerd",
         "locale -a": "C\nC.utf8\nen_US.utf8",
     }
+
+
+@pytest.fixture
+def dgx_os():
+    """Command outputs of a freshly set-up DGX Spark (DGX OS 7): Docker present, GPU present."""
+    return _dgx_os()
+
+
+@pytest.fixture(scope="module")
+def dgx_os_module():
+    return _dgx_os()
 
 
 @pytest.fixture

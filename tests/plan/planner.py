@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyinfra
 from pyinfra.api import Config, Inventory, State
 from pyinfra.api.command import FileUploadCommand, StringCommand
 from pyinfra.api.connect import connect_all
+from pyinfra.api.state import StateStage
 from pyinfra.context import ctx_config, ctx_host, ctx_inventory, ctx_state
 from pyinfra_cli.util import load_deploy_file
 
@@ -60,8 +62,14 @@ def plan(hosts: list[tuple[str, dict]], deploy: str) -> dict[str, list[PlannedOp
     state = State(inventory, config)
     state.cwd = str(REPO)
     with ctx_state.use(state), ctx_inventory.use(inventory), ctx_config.use(config):
+        state.set_stage(StateStage.Connect)
         connect_all(state)
-        load_deploy_file(state, str(REPO / deploy))
+        state.set_stage(StateStage.Prepare)
+        pyinfra.is_cli = True  # deploy files are a CLI construct (local.include needs it)
+        try:
+            load_deploy_file(state, str(REPO / deploy))
+        finally:
+            pyinfra.is_cli = False
         planned = {}
         for host in inventory:
             ops = []

@@ -1,0 +1,23 @@
+"""Level 6 — multi-node: QSFP link, peer names, SSH mesh, OpenMPI, NCCL + nccl-tests, distributed env.
+
+Includes the lower levels that exist. The QSFP interfaces are checked first, so a wrong cable or
+port fails the host before anything is written on it.
+"""
+
+from pyinfra import local
+
+from roles.distributed_env import distributed_env
+from roles.mpi import mpi
+from roles.nccl import nccl
+from roles.peer_names import peer_names
+from roles.qsfp_link import qsfp_link, qsfp_preflight
+from roles.ssh_mesh import ssh_mesh
+
+qsfp_preflight()
+local.include("deploys/level1.py")
+qsfp_link()
+peer_names()
+ssh_mesh()
+mpi()
+nccl()
+distributed_env()

@@ -1,0 +1,162 @@
+"""``python -m distributed {collectives,nccl-tests,train}``: launch, stream the ranks' lines, report.
+
+Exit status as NVIDIA's deepops validation scripts: 0 pass, 1 fail (wrong data, loss not decreasing, a rank
+failed or timed out, bandwidth out of bounds), 2 usage or environment error (bad inventory, host unreachable,
+nothing ran).
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from distributed import launch, nccl_tests
+from distributed.cluster import UsageError, nodes_from_inventory
+from distributed.options import add_options, worker_argv
+from distributed.report import new_run_dir, write_report
+from distributed.sizes import parse_size, size_sweep
+from distributed.streams import run_jobs
+from roles.distributed_env import DEFAULTS
+
+PASS, FAIL, USAGE = 0, 1, 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where to run")
+    where.add_argument("--inventory", help="pyinfra inventory: one node per host, traffic on its first "
+                                           "QSFP link (without it: this machine only)")
+    where.add_argument("--hosts", type=lambda s: [h for h in s.split(",") if h],
+                       help="comma-separated inventory hosts to use (default: all)")
+    where.add_argument("--nproc-per-node", type=int, default=1, help="ranks per node (default 1)")
+    where.add_argument("--timeout", type=float, default=1800, help="seconds before the whole run is stopped")
+    report = parser.add_argument_group("report")
+    report.add_argument("--json", help="also write the result JSON here")
+    report.add_argument("--run-dir", default="runs", help="folder for the run folders (default runs/)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m distributed", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for command, text in (("collectives", "torch.distributed collectives benchmark, nccl-tests layout"),
+                          ("train", "small GPT with FSDP2 or DeepSpeed ZeRO")):
+        sub = commands.add_parser(command, help=text)
+        _common(sub)
+        sub.add_argument("--launcher", choices=("torchrun", "mpirun"), default="torchrun")
+        add_options(sub, command)
+    sub = commands.add_parser("nccl-tests", help="NVIDIA's nccl-tests binaries with a pass/fail verdict")
+    _common(sub)
+    sub.add_argument("--test", choices=nccl_tests.TESTS, default="all_gather")
+    # NVIDIA's cluster script measures its 21.875 GB/s threshold with all_gather_perf -b 16G -e 16G -f 2.
+    sub.add_argument("--min-bytes", type=parse_size, default=parse_size("16G"))
+    sub.add_argument("--max-bytes", type=parse_size, default=parse_size("16G"))
+    sub.add_argument("--factor", type=int, default=2)
+    sub.add_argument("--iters", type=int, help="nccl-tests -n (default: its own, 20)")
+    sub.add_argument("--nccl-json", action="store_true", help="have nccl-tests write -J JSON and judge that")
+    sub.add_argument("--threshold", type=float,
+                     help="pass mark for Avg bus bandwidth, GB/s (default: inventory data)")
+    sub.add_argument("--line-rate", type=float, help="link capacity, GB/s (default: inventory data)")
+    sub.add_argument("--nccl-tests-dir", help="local runs: nccl-tests checkout (default: "
+                                              f"{DEFAULTS['distributed_nccl_tests_dir']})")
+    return parser
+
+
+def _echo(inventory: bool, log):
+    def echo(host: str, line: str) -> None:
+        text = f"[{host}] {line}" if inventory else line
+        print(text, flush=True)
+        log.write(text + "\n")
+
+    return echo
+
+
+def _finish(args, run_dir: Path, result: dict, status: int) -> int:
+    result["status"] = {PASS: "pass", FAIL: "fail", USAGE: "error"}[status]
+    paths = write_report(run_dir, result)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{args.command}: {result['status'].upper()} — report {paths['markdown']}, plot {paths['plot']}")
+    return status
+
+
+def _failed(args, run_dir: Path, outcome) -> int:
+    status = USAGE if outcome.unreachable else FAIL
+    failure = {"kind": args.command, "status": "error" if status == USAGE else "fail", "error": outcome.error,
+               "timed_out": outcome.timed_out, "exit_codes": {o.host: o.exit_code for o in outcome.outcomes}}
+    (run_dir / "result.json").write_text(json.dumps(failure, indent=1) + "\n")
+    if args.json:
+        Path(args.json).write_text(json.dumps(failure, indent=1) + "\n")
+    print(f"{args.command}: {failure['status'].upper()} — {outcome.error} (log {run_dir / 'output.log'})",
+          file=sys.stderr)
+    return status
+
+
+def check_worker_options(args) -> None:
+    """Mistakes every rank would hit, caught before anything starts."""
+    if args.command == "collectives":
+        try:
+            size_sweep(args.min_bytes, args.max_bytes, args.factor)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    elif args.resume and not args.checkpoint_dir:
+        raise UsageError("--resume needs --checkpoint-dir")
+
+
+def run_ranks(args) -> int:
+    check_worker_options(args)
+    worker = worker_argv(args.command, args)
+    if args.inventory:
+        nodes = nodes_from_inventory(args.inventory, args.hosts)
+        jobs = launch.inventory_jobs(worker, nodes, args.nproc_per_node, args.launcher, args.comm_timeout)
+    else:
+        jobs = launch.local_jobs(worker, args.nproc_per_node, args.launcher, args.comm_timeout)
+    run_dir = new_run_dir(args.run_dir, args.command)
+    with open(run_dir / "output.log", "w") as log:
+        outcome = run_jobs(jobs, args.timeout, _echo(bool(args.inventory), log))
+    if not outcome.ok or outcome.result is None:
+        if outcome.ok:
+            outcome.error = "the ranks finished without sending a result"
+        return _failed(args, run_dir, outcome)
+    result = outcome.result
+    if result["kind"] == "collectives":
+        status = PASS if result["wrong_total"] == 0 else FAIL
+    else:
+        status = FAIL if result["loss_decreased"] is False else PASS
+    return _finish(args, run_dir, result, status)
+
+
+def run_nccl_tests(args) -> int:
+    nodes = nodes_from_inventory(args.inventory, args.hosts) if args.inventory else None
+    knobs = nodes[0].knobs if nodes else DEFAULTS
+    run_dir = new_run_dir(args.run_dir, "nccl-tests")
+    json_path = f"/tmp/sparklab-nccl-{launch.run_id()}.json" if args.nccl_json else None
+    tests_dir = args.nccl_tests_dir or knobs["distributed_nccl_tests_dir"]
+    binary = nccl_tests.binary_argv(tests_dir, args.test, args.min_bytes, args.max_bytes, args.factor,
+                                    args.iters, json_path)
+    job = nccl_tests.inventory_job(nodes, binary, args.nproc_per_node) if nodes else \
+        nccl_tests.local_job(args.nproc_per_node, binary, knobs["distributed_ld_library_path"])
+    lines = []
+    with open(run_dir / "output.log", "w") as log:
+        echo = _echo(bool(nodes), log)
+        outcome = run_jobs([job], args.timeout, lambda host, line: (lines.append(line), echo(host, line)))
+    if outcome.unreachable:
+        return _failed(args, run_dir, outcome)
+    json_text = nccl_tests.fetch_json(job, json_path) if json_path else None
+    judged = nccl_tests.judge_run("\n".join(lines), json_text, outcome.outcomes[0].exit_code,
+                                  args.threshold or knobs["distributed_nccl_threshold_gbps"],
+                                  args.line_rate or knobs["distributed_line_rate_gbps"])
+    result = {"kind": "nccl-tests", "test": f"{args.test}_perf",
+              "hosts": [n.name for n in nodes] if nodes else ["localhost"],
+              "command": job.command or " ".join(job.argv), **judged}
+    for reason in judged["verdict"]["reasons"]:
+        print(f"nccl-tests: {reason}")
+    return _finish(args, run_dir, result, judged["verdict"]["exit_code"])
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run_nccl_tests(args) if args.command == "nccl-tests" else run_ranks(args)
+    except UsageError as error:
+        print(f"{args.command}: ERROR — {error}", file=sys.stderr)
+        return USAGE

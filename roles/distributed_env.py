@@ -1,0 +1,68 @@
+"""Distributed runs across the lab's Sparks: where the code and its environment live on each node.
+
+The ``distributed`` package (``python -m distributed …``) reads these knobs from the inventory to launch
+collectives, nccl-tests and training over the first QSFP interface of every host. This role puts them
+there: a profile with the communication interfaces, the package at the same path on every node, and
+its venv (host mode) or the pinned NGC PyTorch image (container mode).
+"""
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.operations import docker, files, pip
+
+from sparklab import knobs
+from sparklab.lab import this_node
+from sparklab.operations import pip_pinned
+from sparklab.templates import block_syntax
+
+DEFAULTS = {
+    # "host": run in the venv below on each node (the simulated lab); "container": `docker run` of
+    # distributed_pytorch_image with the repo mounted, the way NVIDIA tells Spark users to run PyTorch.
+    "distributed_mode": "host",
+    # Where this repository lives on every node (the same path on all of them; mounted there in containers).
+    "distributed_path": "/opt/spark-lab",
+    # Host mode: the venv holding torch, deepspeed, nvidia-ml-py (its bin/torchrun and bin/python are used).
+    "distributed_venv": "/opt/spark-lab/.venv",
+    # Host mode: what the venv holds (torch first: DeepSpeed's setup imports it).
+    "distributed_pip_packages": ["torch==2.13.0", "numpy==2.4.6", "nvidia-ml-py==13.615.71", "deepspeed==0.19.8"],
+    # Container mode: NGC PyTorch image (deepspeed must be in it for --strategy deepspeed).
+    "distributed_pytorch_image": "nvcr.io/nvidia/pytorch:25.11-py3",
+    # Value of `docker run --gpus`; "" drops the flag (the simulated lab has no GPU).
+    "distributed_container_gpus": "all",
+    # torch.distributed rendezvous port on the first node's QSFP address.
+    "distributed_master_port": 29500,
+    # OMP_NUM_THREADS of every rank (one rank per Spark; more threads only help CPU-side work).
+    "distributed_omp_num_threads": 1,
+    # nccl-tests checkout built with `make MPI=1` (binaries in build/).
+    "distributed_nccl_tests_dir": "/opt/nccl-tests",
+    # LD_LIBRARY_PATH for nccl-tests, as NVIDIA's playbook sets it: NCCL build, CUDA, Open MPI.
+    "distributed_ld_library_path": "/opt/nccl/build/lib:/usr/local/cuda/lib64:/usr/lib/aarch64-linux-gnu/openmpi/lib",
+    # Pass mark for nccl-tests' "Avg bus bandwidth" between two Sparks (GB/s): NVIDIA's cluster script
+    # (MIN_NCCL_TEST_BW, 175 Gbps).
+    "distributed_nccl_threshold_gbps": 21.875,
+    # One 200GbE QSFP link in GB/s: no bus bandwidth between two nodes can exceed it.
+    "distributed_line_rate_gbps": 25.0,
+}
+
+PROFILE = "/etc/profile.d/spark-lab-distributed.sh"
+
+
+@deploy("Distributed environment", data_defaults=DEFAULTS)
+def distributed_env():
+    data = host.data
+    node = this_node()
+    interfaces = [i["name"] for i in data.get("qsfp_interfaces") or []]
+    files.template(name="Communication interfaces for NCCL, UCX, Open MPI and gloo", src="templates/distributed/profile.sh.j2",
+                   dest=PROFILE, mode="644", interface=interfaces[0] if node else None, jinja_env_kwargs=block_syntax())
+    # No delete=True: runs on the node write __pycache__ there, and deleting it would be a change every run.
+    files.sync(name="distributed package", src="distributed", dest=f"{data.distributed_path}/distributed",
+               exclude=["*.pyc"], exclude_dir=["__pycache__", "*/__pycache__"])
+    if data.distributed_mode == "container":
+        docker.image(name=f"Image {data.distributed_pytorch_image}", image=data.distributed_pytorch_image)
+        return
+    venv = data.distributed_venv
+    pip.venv(name="venv", path=venv, python="python3")
+    torch, *rest = data.distributed_pip_packages
+    pip_args = knobs.value("base_pip_args")
+    pip_pinned(name=torch, venv=venv, packages=[torch], extra_args=pip_args)
+    pip_pinned(name="Other packages", venv=venv, packages=rest, extra_args=pip_args, _env={"DS_BUILD_OPS": "0"})

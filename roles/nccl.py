@@ -1,0 +1,71 @@
+"""NCCL built from a pinned tag for the GB10 (sm_121), and nccl-tests at a pinned commit with MPI=1,
+as NVIDIA's "NCCL for Two Sparks" playbook does. Rebuilt only when a pin changes (a stamp file
+holds the pins of the last build). GPU hosts only."""
+
+from pyinfra import host, logger
+from pyinfra.api import QuoteString, StringCommand, deploy
+from pyinfra.facts.server import Command
+from pyinfra.operations import apt, server
+
+from sparklab.facts import FileText, NvidiaGpus
+
+DEFAULTS = {
+    "nccl_version": "v2.28.9-1",
+    "nccl_repo_url": "https://github.com/NVIDIA/nccl.git",
+    # -gencode for the GB10 (compute capability 12.1).
+    "nccl_gencode": "-gencode=arch=compute_121,code=sm_121",
+    "nccl_dir": "/opt/nccl",
+    # nccl-tests v2.19.6.
+    "nccl_tests_commit": "a0b82b2",
+    "nccl_tests_repo_url": "https://github.com/NVIDIA/nccl-tests.git",
+    "nccl_tests_dir": "/opt/nccl-tests",
+    "nccl_cuda_home": "/usr/local/cuda",
+}
+MULTIARCH = {"arm64": "aarch64-linux-gnu", "amd64": "x86_64-linux-gnu"}
+
+
+def _stamp_path(directory: str) -> str:
+    return f"{directory}/.spark-lab-build"
+
+
+def _build(name: str, directory: str, pins: str, clone: list, make: list) -> None:
+    """Clone and build into ``directory`` unless its stamp already records ``pins``."""
+    if host.get_fact(FileText, path=_stamp_path(directory)).strip() == pins:
+        logger.info(f"[{host.name}] {name}: already built at {pins}")
+        return
+    server.shell(
+        name=f"Build {name}",
+        commands=[
+            StringCommand("rm -rf", QuoteString(directory)),
+            StringCommand(*clone),
+            StringCommand(*make),
+            StringCommand("echo", QuoteString(pins), ">", QuoteString(_stamp_path(directory))),
+        ],
+    )
+
+
+@deploy("NCCL and nccl-tests", data_defaults=DEFAULTS)
+def nccl():
+    data = host.data
+    if not host.get_fact(NvidiaGpus):
+        logger.info(f"[{host.name}] NCCL build: not applicable (no NVIDIA GPU)")
+        return
+    arch = host.get_fact(Command, command="dpkg --print-architecture")
+    mpi_home = f"/usr/lib/{MULTIARCH[arch]}/openmpi"
+    apt.packages(name="Build tools", packages=["build-essential", "git"])
+    nccl_pins = f"{data.nccl_version} {data.nccl_gencode}"
+    _build(
+        "NCCL", data.nccl_dir, nccl_pins,
+        ["git clone --depth 1 -b", QuoteString(data.nccl_version), QuoteString(data.nccl_repo_url),
+         QuoteString(data.nccl_dir)],
+        ["make -C", QuoteString(data.nccl_dir), "-j$(nproc) src.build",
+         QuoteString(f"NVCC_GENCODE={data.nccl_gencode}"), QuoteString(f"CUDA_HOME={data.nccl_cuda_home}")],
+    )
+    # nccl-tests links against this NCCL: its stamp includes NCCL's pins, so an NCCL rebuild rebuilds it.
+    _build(
+        "nccl-tests", data.nccl_tests_dir, f"{data.nccl_tests_commit} {nccl_pins}",
+        ["git clone", QuoteString(data.nccl_tests_repo_url), QuoteString(data.nccl_tests_dir),
+         "&& git -C", QuoteString(data.nccl_tests_dir), "checkout", QuoteString(data.nccl_tests_commit)],
+        ["make -C", QuoteString(data.nccl_tests_dir), "-j$(nproc) MPI=1", QuoteString(f"MPI_HOME={mpi_home}"),
+         QuoteString(f"CUDA_HOME={data.nccl_cuda_home}"), QuoteString(f"NCCL_HOME={data.nccl_dir}/build")],
+    )

@@ -1,0 +1,82 @@
+"""Level 6 planned on @fake hosts shaped like inventories/two_sparks.py, fed with real ibdev2netdev output."""
+
+import re
+
+import pytest
+from planner import fake_hosts_like, plan
+
+# NVIDIA's file for node 1 (dgx-spark-playbooks, "Connect Two Sparks", step 3).
+NVIDIA_NODE1 = """network:
+  version: 2
+  ethernets:
+    enp1s0f1np1:
+      addresses:
+        - 192.168.100.10/24
+      dhcp4: no
+    enP2p1s0f1np1:
+      addresses:
+        - 192.168.101.10/24
+      dhcp4: no
+"""
+
+
+def without_comments(text: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#"))
+
+
+@pytest.fixture(scope="module")
+def planned(request):
+    dgx_os = request.getfixturevalue("dgx_os_module")
+    return plan(fake_hosts_like("inventories/two_sparks.py", dgx_os, users_authorized_key_files=[],
+                                ssh_mesh_key_dir=str(request.getfixturevalue("mesh_dir"))), "deploys/level6.py")
+
+
+@pytest.fixture(scope="module")
+def mesh_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("mesh")
+
+
+def ops(planned, host):
+    return {op.name: op for op in planned[host]}
+
+
+def test_netplan_is_nvidias_plan_byte_for_byte(planned):
+    for host, node_1 in (("spark-1", NVIDIA_NODE1), ("spark-2", NVIDIA_NODE1.replace(".10/", ".11/"))):
+        netplan = ops(planned, host)["QSFP link | netplan file"]
+        upload = next(c for c in netplan.commands if isinstance(c, tuple))
+        assert upload[2] == "/etc/netplan/40-cx7.yaml"
+        assert without_comments(upload[1]) == node_1
+        assert "chmod 600 /etc/netplan/40-cx7.yaml" in netplan.shell()
+
+
+def test_nccl_built_from_the_pinned_tag_for_sm_121(planned):
+    build = ops(planned, "spark-1")["NCCL and nccl-tests | Build NCCL"].shell()
+    assert "git clone --depth 1 -b v2.28.9-1 https://github.com/NVIDIA/nccl.git /opt/nccl" in build
+    assert "src.build NVCC_GENCODE=-gencode=arch=compute_121,code=sm_121" in build
+    tests = ops(planned, "spark-1")["NCCL and nccl-tests | Build nccl-tests"].shell()
+    assert "checkout a0b82b2" in tests and "MPI=1 MPI_HOME=/usr/lib/aarch64-linux-gnu/openmpi" in tests
+    assert "NCCL_HOME=/opt/nccl/build" in tests
+
+
+def test_peers_hostfile_and_mesh_cover_both_nodes(planned):
+    spark1 = ops(planned, "spark-1")
+    hosts_block = spark1["Peer names | QSFP names in /etc/hosts"].shell()
+    for line in ("192.168.100.10 spark-1 spark-1-qsfp", "192.168.101.10 spark-1-qsfp1",
+                 "192.168.100.11 spark-2 spark-2-qsfp", "192.168.101.11 spark-2-qsfp1"):
+        assert line in hosts_block
+    hostfile = next(c for c in spark1["OpenMPI | MPI hostfile"].commands if isinstance(c, tuple))[1]
+    assert re.findall(r"^(\S+) slots=1$", hostfile, re.M) == ["192.168.100.10", "192.168.100.11"]
+    keyscan = spark1["SSH mesh | Peers' host keys in known_hosts"].shell()
+    assert "ssh-keyscan -T 10 -t ed25519 192.168.100.11" in keyscan
+    assert "s/^[^ ]* /192.168.100.11,spark-2,spark-2-qsfp /" in keyscan
+
+
+def test_an_unplugged_cable_fails_the_host_before_anything_is_written(request, mesh_dir):
+    dgx_os = dict(request.getfixturevalue("dgx_os_module"))
+    dgx_os["ibdev2netdev"] = "rocep1s0f1 port 1 ==> enp1s0f1np1 (Up)"  # enP2p1s0f1np1 missing
+    planned = plan(fake_hosts_like("inventories/two_sparks.py", dgx_os, users_authorized_key_files=[],
+                                   ssh_mesh_key_dir=str(mesh_dir)), "deploys/level6.py")["spark-1"]
+    first = planned[0]
+    assert first.name == "QSFP preflight | QSFP interfaces present"
+    assert "QSFP interface enP2p1s0f1np1 not found on @fake/spark-1" in first.shell()
+    assert first.shell().endswith(">&2; exit 1")
