@@ -1,6 +1,7 @@
 """Real 2-process gloo runs: the collectives benchmark through the CLI, and its #wrong check catching bad data."""
 
 import json
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -40,7 +41,7 @@ def test_two_rank_gloo_sweep(tmp_path):
     assert {p.name for p in run_dir.iterdir()} == {"result.json", "summary.md", "plot.png", "output.log"}
 
 
-def _rank_checking_ops(rank, store_path, results):
+def _rank_checking_ops(rank, store_path, out_dir):
     import torch
 
     from distributed import collectives, rank_env
@@ -48,22 +49,32 @@ def _rank_checking_ops(rank, store_path, results):
     dist.init_process_group("gloo", store=dist.FileStore(store_path, 2), rank=rank, world_size=2,
                             timeout=timedelta(seconds=60))
     me = rank_env.Rank(rank, 2, rank, 2, "gloo", torch.device("cpu"), "test")
+    rows = []
     for op in OPS:
         case = collectives._Case(op, 64, me, torch.float32)
         for in_place in (False, True) if op != "all_to_all" else (False,):
-            results[(rank, op, in_place, "real")] = collectives._measure(case, in_place, iters=2, warmup=1)[1]
+            rows.append([op, in_place, "real", collectives._measure(case, in_place, iters=2, warmup=1)[1]])
         real_call = case.call
         case.call = lambda in_place: (lambda: None)  # a collective that moves nothing
-        results[(rank, op, False, "no-op")] = collectives._measure(case, False, iters=1, warmup=0)[1]
+        rows.append([op, False, "no-op", collectives._measure(case, False, iters=1, warmup=0)[1]])
         case.call = real_call
     dist.destroy_process_group()
+    (Path(out_dir) / f"rank{rank}.json").write_text(json.dumps(rows))
 
 
 def test_the_data_check_counts_wrong_elements(tmp_path):
     """Every op and place checks clean when real, and a do-nothing collective shows up as #wrong."""
-    results = mp.Manager().dict()
-    mp.spawn(_rank_checking_ops, args=(str(tmp_path / "store"), results), nprocs=2)
-    real = {key: wrong for key, wrong in results.items() if key[3] == "real"}
-    broken = {key[1]: wrong for key, wrong in results.items() if key[3] == "no-op" and key[0] == 0}
-    assert len(real) == 2 * 9 and set(real.values()) == {0}
+    # The ranks start from a fresh interpreter: pyinfra (imported by other tests) gevent-patches this one,
+    # which breaks multiprocessing.
+    done = subprocess.run([sys.executable, __file__, str(tmp_path)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {rank: json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1)}
+    real = [wrong for rank in rows for op, _, kind, wrong in rows[rank] if kind == "real"]
+    broken = {op: wrong for op, _, kind, wrong in rows[0] if kind == "no-op"}
+    assert len(real) == 2 * 9 and set(real) == {0}
     assert set(broken) == set(OPS) and all(wrong > 0 for wrong in broken.values()), broken
+
+
+if __name__ == "__main__":
+    mp.spawn(_rank_checking_ops, args=(str(Path(sys.argv[1]) / "store"), sys.argv[1]), nprocs=2)
