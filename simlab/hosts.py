@@ -10,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
-from . import cgroups, config, net, render
+from . import cgroups, config, net, render, rootfs
 from .config import Host, Paths, host_paths
 from .procs import find, log, read_pidfile, run, spawn, stop
 
@@ -39,16 +39,6 @@ def _host_key(host: Host) -> tuple[str, str]:
         return key.read_text(), Path(d, "key.pub").read_text()
 
 
-def _write(root: Path, files: dict[str, tuple[str, int]]) -> None:
-    for rel, (text, mode) in files.items():
-        dest = root / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.is_symlink():
-            dest.unlink()
-        dest.write_text(text)
-        os.chmod(dest, mode)
-
-
 def prepare(paths: Paths, host: Host, authorized_key: str) -> str:
     """Fresh overlay with the host's identity written in; returns its known_hosts line."""
     hp = host_paths(paths, host)
@@ -59,7 +49,7 @@ def prepare(paths: Paths, host: Host, authorized_key: str) -> str:
          f"lowerdir={paths.rootfs},upperdir={hp.upper},workdir={hp.work}", str(hp.merged)], quiet=True)
     key, pub = _host_key(host)
     (hp.merged / "root/.ssh").mkdir(mode=0o700, exist_ok=True)
-    _write(hp.merged, render.host_files(host, uuid.uuid4().hex, key, pub, authorized_key))
+    rootfs.write_files(hp.merged, render.host_files(host, uuid.uuid4().hex, key, pub, authorized_key))
     return render.known_hosts_line(host, pub)
 
 

@@ -75,7 +75,8 @@ def _marker(paths: Paths) -> Path:
     return paths.state / "rootfs.recipe"
 
 
-def _write_files(root: Path, files: dict[str, tuple[str, int]]) -> None:
+def write_files(root: Path, files: dict[str, tuple[str, int]]) -> None:
+    """Write ``{relative path: (text, mode)}`` under ``root``, replacing symlinks."""
     for rel, (text, mode) in files.items():
         dest = root / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +111,7 @@ def build(paths: Paths, dest: Path) -> None:
     log(f"debootstrap done in {time.monotonic() - t0:.0f}s")
     files = dict(render.image_files())
     files["usr/sbin/policy-rc.d"] = (render.POLICY_RC_D, 0o755)
-    _write_files(dest, files)
+    write_files(dest, files)
     _chroot(dest, "apt-get update -q && apt-get install -y -q --no-install-recommends "
             + " ".join(PACKAGES) + " >/dev/null")
     _chroot(dest, "systemctl enable " + " ".join(ENABLE_UNITS))

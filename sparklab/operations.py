@@ -1,12 +1,15 @@
 """Operations pyinfra lacks or gets wrong for us; each is a no-op when the host already matches."""
 
+import hashlib
 import json
-from io import StringIO
+from io import BytesIO, StringIO
 
 from pyinfra import host
-from pyinfra.api import QuoteString, StringCommand, operation
+from pyinfra.api import FileUploadCommand, QuoteString, StringCommand, operation
+from pyinfra.facts.files import File, Sha256File
 from pyinfra.facts.server import Locales
 from pyinfra.operations import files
+from pyinfra.operations.util import files as file_utils
 
 from sparklab.facts import DockerDaemonConfig, KnownHostNames, NetworkLinks, PipFreeze, normalize_pin
 
@@ -92,3 +95,19 @@ def pip_pinned(venv: str, packages: list[str], extra_args: list[str] | None = No
         return
     yield StringCommand(f"{venv}/bin/pip", "install", "-q", *[QuoteString(a) for a in extra_args or []],
                         *[QuoteString(p) for p in missing])
+
+
+@operation()
+def secret_file(dest: str, value: str, user: str = "root", group: str | None = None):
+    """A 0600 file holding ``value``. Unlike files.put it never logs the content (not even with
+    --diff): only hashes are compared."""
+    data = (value + "\n").encode()
+    group = group or user
+    current = host.get_fact(File, path=dest)
+    if host.get_fact(Sha256File, path=dest) != hashlib.sha256(data).hexdigest():
+        yield FileUploadCommand(BytesIO(data), dest, remote_temp_filename=host.get_temp_filename(dest))
+        current = None
+    if current is None or current["mode"] != 600:
+        yield file_utils.chmod(dest, "600")
+    if current is None or (current["user"], current["group"]) != (user, group):
+        yield file_utils.chown(dest, user, group)

@@ -3,12 +3,11 @@ written only into 0600 files, never into a command line, an operation name or py
 
 from __future__ import annotations
 
-from io import StringIO
-
 from pyinfra import host, logger
 from pyinfra.operations import files
 
 from sparklab.inventory import SecretRef
+from sparklab.operations import secret_file
 
 # Where secrets land on a host (root only).
 SECRETS_DIR = "/etc/spark-lab/secrets"
@@ -30,11 +29,8 @@ def read(name: str, component: str) -> str | None:
 
 
 def put(name: str, value: str, dest: str | None = None, user: str = "root", group: str | None = None):
-    """Upload ``value`` into a 0600 file; returns the operation (its change means the secret changed)."""
+    """Write ``value`` into a 0600 file; returns the operation (its change means the secret changed)."""
     if dest is None:
         files.directory(name="Secrets directory", path=SECRETS_DIR, mode="700", user="root", group="root")
         dest = f"{SECRETS_DIR}/{name}"
-    return files.put(
-        name=f"Secret {name} in {dest} (0600)", src=StringIO(value + "\n"), dest=dest,
-        mode="600", user=user, group=group or user,
-    )
+    return secret_file(name=f"Secret {name} in {dest} (0600)", dest=dest, value=value, user=user, group=group)

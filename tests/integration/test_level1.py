@@ -1,6 +1,7 @@
 """Level 1 on the simulated lab: two runs, the second changes nothing, then the checkpoint is green;
 drift is repaired; secrets never reach pyinfra's output."""
 
+import secrets
 import subprocess
 
 import pytest
@@ -46,8 +47,7 @@ def test_secrets_never_in_output_and_only_in_0600_files(deployed, stand_in_keys)
     first, second = deployed
     text = "".join(run.output + run.stdout for run in (first, second))
     for value in stand_in_keys.values():
-        windows = {value[i:i + 12] for i in range(len(value) - 11)} - {"tskey-auth-"}
-        assert not [w for w in windows if w in text], "a secret reached pyinfra's output"
+        assert not _leaks(value, text), "a secret reached pyinfra's output"
     listing = _on("spark-sim-1", "stat -c '%a %U %n' /etc/spark-lab/secrets/* /opt/jupyterlab/etc/token")
     assert listing.returncode == 0, listing.stderr
     for line in listing.stdout.splitlines():
@@ -73,3 +73,19 @@ def test_drift_is_repaired(deployed, sim_lab, tmp_path):
     assert not [c for c in repair.changed if c.startswith("spark-sim-1")], "the other host is untouched"
     check = rehearse.checkpoints(sim_lab, 1, tmp_path / "report.json")
     assert check.green, check.output[-6000:]
+
+
+def _leaks(value: str, text: str) -> list[str]:
+    windows = {value[i:i + 12] for i in range(len(value) - 11)} - {"tskey-auth-"}
+    return [w for w in windows if w in text]
+
+
+def test_a_rotated_key_is_written_and_used_without_being_shown(deployed, sim_lab, stand_in_keys, monkeypatch):
+    rotated = "nvapi-" + secrets.token_hex(20)
+    monkeypatch.setenv("NGC_API_KEY", rotated)
+    run = rehearse.deploy(sim_lab, DEPLOY, "--diff")  # --diff prints what files.put would change
+    assert run.returncode == 0 and run.totals["error"] == 0, run.output[-4000:]
+    assert not _leaks(rotated, run.output + run.stdout)
+    for host in ("spark-sim-1", "spark-sim-2"):
+        assert {f"{host}: NGC | Secret ngc_api_key in /etc/spark-lab/secrets/ngc_api_key (0600)",
+                f"{host}: NGC | NGC login for root", f"{host}: NGC | NGC login for student"} <= set(run.changed)
