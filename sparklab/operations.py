@@ -105,7 +105,13 @@ def secret_file(dest: str, value: str, user: str = "root", group: str | None = N
     group = group or user
     current = host.get_fact(File, path=dest)
     if host.get_fact(Sha256File, path=dest) != hashlib.sha256(data).hexdigest():
-        yield FileUploadCommand(BytesIO(data), dest, remote_temp_filename=host.get_temp_filename(dest))
+        # Create the files 0600 before the content arrives: an upload keeps an existing file's mode,
+        # and with sudo pyinfra uploads to a temporary file as the SSH user first.
+        temp = host.get_temp_filename(dest)
+        yield StringCommand("umask 077 && touch", QuoteString(dest))
+        if (host.current_op_global_arguments or {}).get("_sudo"):
+            yield StringCommand("umask 077 && touch", QuoteString(temp), _sudo=False)
+        yield FileUploadCommand(BytesIO(data), dest, remote_temp_filename=temp)
         current = None
     if current is None or current["mode"] != 600:
         yield file_utils.chmod(dest, "600")

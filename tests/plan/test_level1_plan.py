@@ -72,6 +72,9 @@ def test_secrets_only_in_0600_uploads_never_in_commands(plain_ubuntu, key_data, 
     assert set(uploads) == {"/etc/spark-lab/secrets/ngc_api_key", "/etc/spark-lab/secrets/tailscale_auth_key",
                             "/opt/jupyterlab/etc/token"}
     for dest, op in uploads.items():
+        assert op.commands[0] == f"umask 077 && touch {dest}", "created 0600 before the content arrives"
+        # one_spark.py connects with sudo: pyinfra's temporary upload file is made 0600 first too.
+        assert op.commands[1].startswith("umask 077 && touch /tmp/pyinfra-")
         assert f"chmod 600 {dest}" in op.shell()
     login = next(op for op in ops if op.name == "NGC | NGC login for nvidia")
     assert "--password-stdin < /etc/spark-lab/secrets/ngc_api_key" in login.shell()
