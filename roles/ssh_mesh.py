@@ -15,7 +15,7 @@ from pyinfra.operations import files
 
 from roles.users import home
 from sparklab.lab import nodes
-from sparklab.operations import peer_host_keys
+from sparklab.operations import peer_host_keys, secret_file
 from sparklab.templates import render
 
 DEFAULTS = {
@@ -46,8 +46,8 @@ def ssh_mesh():
     name = host.data.ssh_mesh_key_name
     private, public = shared_key()
     files.directory(name="~/.ssh", path=ssh_dir, user=user, group=user, mode="700")
-    files.put(name="Shared private key", src=StringIO(private), dest=f"{ssh_dir}/{name}", user=user, group=user,
-              mode="600")
+    # A private key: written like a secret, so --diff never prints it.
+    secret_file(name="Shared private key", dest=f"{ssh_dir}/{name}", value=private.rstrip("\n"), user=user)
     files.put(name="Shared public key", src=StringIO(public + "\n"), dest=f"{ssh_dir}/{name}.pub", user=user,
               group=user, mode="644")
     files.line(name="Shared key authorized", path=f"{ssh_dir}/authorized_keys", line=public, ensure_newline=True)
