@@ -9,6 +9,19 @@ sparks = (
         "_sudo": True,
         "mgmt_interface": "enP7s7",
         "users_authorized_key_files": ["~/.ssh/id_ed25519.pub"],
+        # Level 2: one heavy engine at boot, the others installed and started on demand
+        # (`sudo systemctl start engine-trtllm` stops vLLM first). Ports apart where the playbooks collide.
+        "engines": {
+            "vllm": {"boot": True},
+            "trtllm": {},
+            "sglang": {},
+            "nim": {"port": 8001},
+            "llamacpp": {"port": 30001},
+        },
+        "ollama_models": ["gpt-oss:20b"],
+        "ollama_continue": True,
+        # Ollama is installed only with its tarball's sha256 (the release's sha256sum.txt):
+        # "ollama_sha256": {"arm64": "..."},
         "secrets": {
             "ngc_api_key": {"env": "NGC_API_KEY"},
             "tailscale_auth_key": {"env": "TS_AUTHKEY"},

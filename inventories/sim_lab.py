@@ -22,7 +22,9 @@ sim_sparks = (
         "users_authorized_key_files": ["/var/lib/sparklab-sim/ssh/id_ed25519.pub"],
         # Vendor artifacts come from the lab mirror on the management bridge (stand-ins).
         "docker_source": "debian",
-        "docker_daemon_options": {"insecure-registries": ["nvcr.io"]},
+        # nvcr.io and ghcr.io resolve to the lab registry; Docker Hub names go through its mirror.
+        "docker_daemon_options": {"insecure-registries": ["nvcr.io", "ghcr.io", "10.99.0.1:5000"],
+                                  "registry-mirrors": ["http://10.99.0.1:5000"]},
         "nvidia_ctk_when": "always",
         "nvidia_ctk_apt_url": "http://10.99.0.1:8080/apt/libnvidia-container/stable/deb/{arch}",
         "nvidia_ctk_apt_key_url": "http://10.99.0.1:8080/apt/libnvidia-container/gpgkey",
@@ -36,9 +38,23 @@ sim_sparks = (
         # Host mode on CPU: torch from the mirror's wheelhouse (DeepSpeed runs are rehearsed on one machine).
         "distributed_pip_packages": ["torch==2.13.0+cpu", "numpy==2.4.6", "nvidia-ml-py==13.615.71"],
         "distributed_container_gpus": "",
+        # Level 2 on stand-ins: no GPU flags; llama.cpp from its container (no CUDA to build with).
+        "engines_gpu_args": [],
+        "engines": {
+            "vllm": {"boot": True},
+            "trtllm": {},
+            "sglang": {},
+            "nim": {"port": 8001},
+            "llamacpp": {"mode": "container", "port": 30001, "boot": True},
+        },
+        "ollama_url": "http://10.99.0.1:8080/files/ollama/v{version}/ollama-linux-{arch}.tgz",
+        "ollama_sha256": {"amd64": "TBD"},
+        "ollama_models": ["qwen2.5:0.5b"],
+        "ollama_continue": True,
         "secrets": {
             "ngc_api_key": {"env": "NGC_API_KEY"},
             "tailscale_auth_key": {"env": "TS_AUTHKEY"},
+            "hf_token": {"env": "HF_TOKEN"},
             "jupyterlab_token": {"file": "/var/lib/sparklab-sim/secrets/jupyterlab_token"},
         },
     },

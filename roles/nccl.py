@@ -5,9 +5,10 @@ holds the pins of the last build). GPU hosts only."""
 from pyinfra import host, logger
 from pyinfra.api import QuoteString, StringCommand, deploy
 from pyinfra.facts.server import Command
-from pyinfra.operations import apt, server
+from pyinfra.operations import apt
 
-from sparklab.facts import FileText, NvidiaGpus
+from sparklab.builds import pinned_build
+from sparklab.facts import NvidiaGpus
 
 DEFAULTS = {
     "nccl_version": "v2.28.9-1",
@@ -24,26 +25,6 @@ DEFAULTS = {
 MULTIARCH = {"arm64": "aarch64-linux-gnu", "amd64": "x86_64-linux-gnu"}
 
 
-def _stamp_path(directory: str) -> str:
-    return f"{directory}/.spark-lab-build"
-
-
-def _build(name: str, directory: str, pins: str, clone: list, make: list) -> None:
-    """Clone and build into ``directory`` unless its stamp already records ``pins``."""
-    if host.get_fact(FileText, path=_stamp_path(directory)).strip() == pins:
-        logger.info(f"[{host.name}] {name}: already built at {pins}")
-        return
-    server.shell(
-        name=f"Build {name}",
-        commands=[
-            StringCommand("rm -rf", QuoteString(directory)),
-            StringCommand(*clone),
-            StringCommand(*make),
-            StringCommand("echo", QuoteString(pins), ">", QuoteString(_stamp_path(directory))),
-        ],
-    )
-
-
 @deploy("NCCL and nccl-tests", data_defaults=DEFAULTS)
 def nccl():
     data = host.data
@@ -54,18 +35,16 @@ def nccl():
     mpi_home = f"/usr/lib/{MULTIARCH[arch]}/openmpi"
     apt.packages(name="Build tools", packages=["build-essential", "git"])
     nccl_pins = f"{data.nccl_version} {data.nccl_gencode}"
-    _build(
-        "NCCL", data.nccl_dir, nccl_pins,
-        ["git clone --depth 1 -b", QuoteString(data.nccl_version), QuoteString(data.nccl_repo_url),
-         QuoteString(data.nccl_dir)],
-        ["make -C", QuoteString(data.nccl_dir), "-j$(nproc) src.build",
-         QuoteString(f"NVCC_GENCODE={data.nccl_gencode}"), QuoteString(f"CUDA_HOME={data.nccl_cuda_home}")],
-    )
+    pinned_build("NCCL", data.nccl_dir, nccl_pins, [
+        StringCommand("git clone --depth 1 -b", QuoteString(data.nccl_version), QuoteString(data.nccl_repo_url),
+                      QuoteString(data.nccl_dir)),
+        StringCommand("make -C", QuoteString(data.nccl_dir), "-j$(nproc) src.build",
+                      QuoteString(f"NVCC_GENCODE={data.nccl_gencode}"), QuoteString(f"CUDA_HOME={data.nccl_cuda_home}")),
+    ])
     # nccl-tests links against this NCCL: its stamp includes NCCL's pins, so an NCCL rebuild rebuilds it.
-    _build(
-        "nccl-tests", data.nccl_tests_dir, f"{data.nccl_tests_commit} {nccl_pins}",
-        ["git clone", QuoteString(data.nccl_tests_repo_url), QuoteString(data.nccl_tests_dir),
-         "&& git -C", QuoteString(data.nccl_tests_dir), "checkout", QuoteString(data.nccl_tests_commit)],
-        ["make -C", QuoteString(data.nccl_tests_dir), "-j$(nproc) MPI=1", QuoteString(f"MPI_HOME={mpi_home}"),
-         QuoteString(f"CUDA_HOME={data.nccl_cuda_home}"), QuoteString(f"NCCL_HOME={data.nccl_dir}/build")],
-    )
+    pinned_build("nccl-tests", data.nccl_tests_dir, f"{data.nccl_tests_commit} {nccl_pins}", [
+        StringCommand("git clone", QuoteString(data.nccl_tests_repo_url), QuoteString(data.nccl_tests_dir),
+                      "&& git -C", QuoteString(data.nccl_tests_dir), "checkout", QuoteString(data.nccl_tests_commit)),
+        StringCommand("make -C", QuoteString(data.nccl_tests_dir), "-j$(nproc) MPI=1", QuoteString(f"MPI_HOME={mpi_home}"),
+                      QuoteString(f"CUDA_HOME={data.nccl_cuda_home}"), QuoteString(f"NCCL_HOME={data.nccl_dir}/build")),
+    ])

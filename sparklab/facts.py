@@ -152,3 +152,25 @@ class PipFreeze(FactBase):
 def normalize_pin(pin: str) -> str:
     name, _, version = pin.strip().partition("==")
     return f"{re.sub(r'[-_.]+', '-', name).lower()}=={version}"
+
+
+class OllamaModels(FactBase):
+    """Models a running Ollama lists at /api/tags (empty when it does not answer), as `name:tag`."""
+
+    default = set
+
+    def command(self, port: int) -> str:
+        return f"curl -fsS --max-time 10 http://127.0.0.1:{port}/api/tags 2>/dev/null || true"
+
+    def process(self, output):
+        text = "\n".join(output).strip()
+        try:
+            models = json.loads(text).get("models", []) if text else []
+        except ValueError:
+            return set()
+        return {ollama_model_name(m.get("name", "")) for m in models if m.get("name")}
+
+
+def ollama_model_name(name: str) -> str:
+    """Ollama's canonical name: a model without a tag is `:latest`."""
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"

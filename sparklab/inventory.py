@@ -134,6 +134,13 @@ class HostConfig(BaseModel):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _engines_plan(self) -> HostConfig:
+        from sparklab.engines import instances_of  # imports the roles' knobs, like the check above
+
+        instances_of(self.setting)  # ValueError naming the instance and field
+        return self
+
     @property
     def knobs(self) -> dict[str, Any]:
         return dict(self.model_extra or {})

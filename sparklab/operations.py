@@ -11,7 +11,15 @@ from pyinfra.facts.server import Locales
 from pyinfra.operations import files
 from pyinfra.operations.util import files as file_utils
 
-from sparklab.facts import DockerDaemonConfig, KnownHostNames, NetworkLinks, PipFreeze, normalize_pin
+from sparklab.facts import (
+    DockerDaemonConfig,
+    KnownHostNames,
+    NetworkLinks,
+    OllamaModels,
+    PipFreeze,
+    normalize_pin,
+    ollama_model_name,
+)
 
 
 @operation()
@@ -117,3 +125,28 @@ def secret_file(dest: str, value: str, user: str = "root", group: str | None = N
         yield file_utils.chmod(dest, "600")
     if current is None or (current["user"], current["group"]) != (user, group):
         yield file_utils.chown(dest, user, group)
+
+
+@operation()
+def tarball_extracted(src: str, dest: str, creates: str):
+    """Extract the tarball ``src`` (on the host) into ``dest`` unless ``creates`` exists. Unlike
+    files.unarchive this does not need ``src`` or ``dest`` to exist when the deploy is planned."""
+    if host.get_fact(File, path=creates):
+        host.noop(f"{creates} exists")
+        return
+    yield StringCommand("mkdir -p", QuoteString(dest), "&& tar -xf", QuoteString(src), "-C", QuoteString(dest),
+                        "--no-same-owner")
+
+
+@operation()
+def ollama_models_pulled(models: list[str], port: int):
+    """Pull (through the Ollama API) the models it does not list yet; waits for a just-started server."""
+    present = host.get_fact(OllamaModels, port=port)
+    missing = [m for m in models if ollama_model_name(m) not in present]
+    if not missing:
+        host.noop(f"Ollama has {', '.join(models) or 'no models to pull'}")
+        return
+    for model in missing:
+        body = json.dumps({"model": model, "stream": False})
+        yield StringCommand("curl -fsS --retry 30 --retry-connrefused --retry-delay 1 -o /dev/null",
+                            QuoteString(f"http://127.0.0.1:{port}/api/pull"), "-d", QuoteString(body))

@@ -22,6 +22,8 @@ def _dgx_os() -> dict[str, str]:
         "ibdev2netdev": dgx_os_output("ibdev2netdev"),
         "command -v dockerd": "/usr/bin/dockerd",
         "locale -a": "C\nC.utf8\nen_US.utf8",
+        "uname -s": "Linux",
+        "command -v useradd": "/usr/sbin/useradd",
     }
 
 
@@ -43,6 +45,8 @@ def plain_ubuntu():
         "UBUNTU_CODENAME": "noble",
         "dpkg --print-architecture": "arm64",
         "locale -a": "C\nC.utf8",
+        "uname -s": "Linux",
+        "command -v useradd": "/usr/sbin/useradd",
     }
 
 

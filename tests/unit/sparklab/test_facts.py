@@ -10,6 +10,7 @@ from sparklab.facts import (
     ListeningTcpPorts,
     NetworkLinks,
     NvidiaGpus,
+    OllamaModels,
     PipFreeze,
     TailscaleBackendState,
     is_spark,
@@ -69,3 +70,11 @@ def test_pip_freeze_keeps_local_version_labels():
 def test_tailscale_backend_state():
     assert TailscaleBackendState().process(['{"BackendState": "Running", "Self": {}}']) == "Running"
     assert TailscaleBackendState().process([]) is None
+
+
+def test_ollama_models_from_api_tags():
+    tags = ('{"models":[{"name":"qwen2.5:32b","model":"qwen2.5:32b","size":19851349856},'
+            '{"name":"library/llama3:latest"},{"name":"gpt-oss"}]}')
+    assert OllamaModels().process([tags]) == {"qwen2.5:32b", "library/llama3:latest", "gpt-oss:latest"}
+    assert OllamaModels().process([]) == set(), "Ollama not running yet"
+    assert OllamaModels().process(["<html>502</html>"]) == set()

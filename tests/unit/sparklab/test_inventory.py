@@ -112,3 +112,16 @@ def test_pyinfra_refuses_a_bad_inventory_before_connecting(tmp_path):
     assert run.returncode != 0
     assert "Connecting to hosts" not in output
     assert re.search(r"host spark-2: qsfp_interfaces\[0\]\.address: 192\.168\.100\.10 is already used", output)
+
+
+def test_pyinfra_refuses_two_heavy_engines_at_boot_before_connecting(tmp_path):
+    """Acceptance (issue 6): data enabling two heavy engines at boot fails before connecting, naming both."""
+    copy = tmp_path / "two_sparks_copy.py"
+    copy.write_text((REPO / "inventories" / "two_sparks.py").read_text().replace('"trtllm": {},', '"trtllm": {"boot": True},'))
+    run = subprocess.run(
+        [PYINFRA, str(copy), "deploys/level2.py", "--dry"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "Connecting to hosts" not in output
+    assert "host spark-1: engines: trtllm and vllm are heavy engines both set to start at boot" in output

@@ -1,0 +1,242 @@
+"""Inference engines — vLLM, TensorRT-LLM, SGLang, NIM, llama.cpp — each a systemd unit `engine-NAME`
+that owns its container (`docker run --rm` in the foreground), started the way NVIDIA's playbooks
+start it.
+
+The unit file is the container's whole spec, so a changed image, model or argument rewrites the unit
+and restarts exactly that engine: pyinfra's docker.container does not compare specs (pyinfra #1561).
+Memory policy for 128 GB of unified memory: at most one heavy engine starts at boot (checked before
+connecting); heavy units conflict with each other, so starting one on demand stops the other.
+Secrets reach the container through a 0600 env file, never a command line.
+"""
+
+from io import StringIO
+
+from pyinfra import host, logger
+from pyinfra.api import QuoteString, StringCommand, deploy
+from pyinfra.api.exceptions import DeployError
+from pyinfra.operations import apt, docker, files, systemd
+
+from roles.users import home
+from sparklab import knobs, secrets
+from sparklab.builds import pinned_build
+from sparklab.engines import CONFIG_MOUNT, Instance, instances_of
+from sparklab.facts import NvidiaGpus
+from sparklab.systemd import exec_line
+from sparklab.templates import block_syntax
+
+_HF = {"HF_TOKEN": "hf_token"}
+_SERVE = ["--host", "0.0.0.0", "--port", "{port}"]
+
+DEFAULTS = {
+    # Engines installed on this host: instance name -> settings over its engine's catalog entry and
+    # its profile. A name from the catalog is that engine; any other name needs "engine" or "profile".
+    #   {"vllm": {"boot": True}, "trtllm": {"profile": "eagle3-gpt-oss-120b"}, "llamacpp": {"port": 30001}}
+    "engines": {},
+    # How each engine runs, after the playbooks (dgx-spark-playbooks §2.3–2.7). {model}, {served_model},
+    # {port} and {config} (where `files` are mounted) are filled in per instance.
+    "engine_catalog": {
+        "vllm": {
+            "image": "nvcr.io/nvidia/vllm:26.05.post1-py3",
+            "command": ["vllm", "serve", "{model}", *_SERVE],
+            "model": "openai/gpt-oss-20b", "port": 8000, "secrets": _HF, "health": "/health",
+        },
+        "trtllm": {
+            "image": "nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc13",
+            "command": ["trtllm-serve", "{model}", *_SERVE, "--max_batch_size", "64", "--trust_remote_code",
+                        "--extra_llm_api_options", "{config}/extra-llm-api-config.yml"],
+            "files": {"extra-llm-api-config.yml": (
+                "print_iter_log: false\nkv_cache_config:\n  dtype: \"auto\"\n  free_gpu_memory_fraction: 0.9\n"
+                "cuda_graph_config:\n  enable_padding: true\ndisable_overlap_scheduler: true\n")},
+            "model": "nvidia/Llama-3.1-8B-Instruct-FP4", "port": 8355, "secrets": _HF, "health": "/health",
+        },
+        "sglang": {
+            "image": "lmsysorg/sglang:latest-cu130",
+            "command": ["python3", "-m", "sglang.launch_server", "--model-path", "{model}", *_SERVE,
+                        "--trust-remote-code", "--tp", "1", "--attention-backend", "flashinfer",
+                        "--mem-fraction-static", "0.75"],
+            "model": "deepseek-ai/DeepSeek-V2-Lite", "port": 30000, "secrets": _HF, "health": "/health",
+        },
+        "nim": {
+            # The image's own command serves the one model it was built for.
+            "image": "nvcr.io/nim/meta/llama-3.1-8b-instruct-dgx-spark:latest",
+            "model": "meta/llama-3.1-8b-instruct", "port": 8000, "env": {"NIM_SERVER_PORT": "{port}"},
+            "docker_args": ["--shm-size=16GB"],
+            "volumes": ["/var/lib/spark-lab/nim/cache:/opt/nim/.cache",
+                        "/var/lib/spark-lab/nim/workspace:/opt/nim/workspace"],
+            "secrets": {"NGC_API_KEY": "ngc_api_key"}, "health": "/v1/health/ready",
+        },
+        "llamacpp": {
+            # "build": llama-server built on the host (the playbook); "container": the image below,
+            # whose entrypoint is llama-server. The command is llama-server's arguments.
+            "mode": "build",
+            "image": "ghcr.io/ggml-org/llama.cpp:server-cuda",
+            "command": ["-hf", "{model}", *_SERVE],
+            "model": "unsloth/Qwen3.6-35B-A3B-MTP-GGUF:UD-Q4_K_XL", "port": 30000, "secrets": _HF,
+            "health": "/health",
+        },
+    },
+    # The curriculum's labs as data: an instance with "profile" takes these settings.
+    "engine_profiles": {
+        # §2.9 Speculative decoding, EAGLE-3 on gpt-oss-120b (single Spark).
+        "eagle3-gpt-oss-120b": {
+            "engine": "trtllm",
+            "image": "nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc12",
+            "model": "openai/gpt-oss-120b",
+            "env": {"TIKTOKEN_ENCODINGS_BASE": "/root/.cache/huggingface/harmony-reqs"},
+            # As the playbook: the draft model and gpt-oss's harmony tokenizer files first, then serve.
+            "command": ["bash", "-c", (
+                        "hf download nvidia/gpt-oss-120b-Eagle3-long-context"
+                        " --local-dir /root/.cache/huggingface/eagle3/gpt-oss-120b-Eagle3"
+                        " && mkdir -p $TIKTOKEN_ENCODINGS_BASE && for f in o200k_base cl100k_base; do"
+                        " [ -s $TIKTOKEN_ENCODINGS_BASE/$f.tiktoken ] || wget -q -P $TIKTOKEN_ENCODINGS_BASE"
+                        " https://openaipublic.blob.core.windows.net/encodings/$f.tiktoken; done"
+                        " && exec trtllm-serve {model} --host 0.0.0.0 --port {port} --backend pytorch"
+                        " --tp_size 1 --max_batch_size 1 --extra_llm_api_options {config}/extra-llm-api-config.yml")],
+            "files": {"extra-llm-api-config.yml": (
+                "enable_attention_dp: false\ndisable_overlap_scheduler: false\nenable_autotuner: false\n"
+                "cuda_graph_config:\n    max_batch_size: 1\nspeculative_config:\n    decoding_type: Eagle\n"
+                "    max_draft_len: 5\n    speculative_model_dir: /root/.cache/huggingface/eagle3/gpt-oss-120b-Eagle3/\n"
+                "kv_cache_config:\n    free_gpu_memory_fraction: 0.9\n    enable_block_reuse: false\n")},
+        },
+        # §2.10 NVFP4: Qwen3.6-35B-A3B in NVFP4 served by NGC vLLM with the playbook's flags.
+        "nvfp4-qwen3.6": {
+            "engine": "vllm",
+            "model": "nvidia/Qwen3.6-35B-A3B-NVFP4",
+            "served_model": "qwen3.6-35b-a3b",
+            "args": ["--served-model-name", "{served_model}", "--tensor-parallel-size", "1", "--trust-remote-code",
+                     "--kv-cache-dtype", "fp8", "--gpu-memory-utilization", "0.4", "--max-model-len", "262144",
+                     "--max-num-seqs", "4", "--max-num-batched-tokens", "8192", "--enable-chunked-prefill",
+                     "--enable-prefix-caching", "--reasoning-parser", "qwen3"],
+        },
+        # §2.7 llama.cpp with MTP speculative decoding.
+        "llamacpp-mtp": {
+            "engine": "llamacpp",
+            "args": ["--chat-template-kwargs", '{"preserve_thinking": true}', "--spec-type", "draft-mtp",
+                     "--spec-draft-n-max", "3"],
+        },
+    },
+    # Engine types that take most of the 128 GB: at most one of them starts at boot.
+    "engines_heavy": ["vllm", "trtllm", "sglang", "nim"],
+    # GPU access for every engine container (the simulated lab sets []).
+    "engines_gpu_args": ["--gpus", "all"],
+    # The playbooks' run flags for engine containers.
+    "engines_docker_args": ["--ipc=host", "--ulimit", "memlock=-1", "--ulimit", "stack=67108864"],
+    # Hugging Face cache shared by the engine containers (mounted at /root/.cache/huggingface).
+    "engines_hf_cache": "/var/lib/spark-lab/huggingface",
+    # Per-instance files (`files`), mounted read-only at /etc/spark-lab/engine.
+    "engines_config_dir": "/etc/spark-lab/engines",
+    # llama.cpp "build" mode: the playbook's packages, source and CMake flags (CUDA arch 121).
+    "llamacpp_repo_url": "https://github.com/ggml-org/llama.cpp.git",
+    "llamacpp_version": "b9840",  # mid-2026, after the playbook's MTP recipe (06/2026)
+    "llamacpp_dir": "/opt/llama.cpp",
+    "llamacpp_build_packages": ["git", "clang", "cmake", "libcurl4-openssl-dev", "libssl-dev"],
+    "llamacpp_cmake_args": ["-DGGML_NATIVE=ON", "-DGGML_CUDA=ON", "-DGGML_CURL=ON", "-DGGML_RPC=ON",
+                            "-DCMAKE_CUDA_ARCHITECTURES=121a-real"],
+}
+
+DOCKER = "/usr/bin/docker"
+
+
+def _env_file(instance: Instance) -> tuple[str, object] | None:
+    """The instance's secrets in a 0600 env file; None (and a warning) when one is missing."""
+    lines = []
+    for var, secret in sorted(instance.spec.secrets.items()):
+        value = secrets.read(secret, f"engine {instance.name}")
+        if value is None:
+            return None
+        lines.append(f"{var}={value}")
+    path = f"{secrets.SECRETS_DIR}/{instance.unit}.env"
+    return path, secrets.put(instance.unit, "\n".join(lines), dest=path)
+
+
+def _docker_run(data, instance: Instance, env_file: str, config_dir: str | None) -> list[str]:
+    spec = instance.spec
+    argv = [DOCKER, "run", "--rm", "--pull", "never", "--name", instance.unit, *data.engines_gpu_args,
+            *data.engines_docker_args, *spec.docker_args, "-p", f"{spec.port}:{spec.port}",
+            "-v", f"{data.engines_hf_cache}:/root/.cache/huggingface", "--env-file", env_file]
+    for volume in spec.volumes:
+        argv += ["-v", volume]
+    if config_dir:
+        argv += ["-v", f"{config_dir}:{CONFIG_MOUNT}:ro"]
+    for key, value in sorted(instance.env.items()):
+        argv += ["-e", f"{key}={value}"]
+    return [*argv, spec.image, *instance.argv]
+
+
+def _build_llamacpp(data) -> str | None:
+    """llama-server built at the pinned tag for CUDA arch 121; its path, or None without a GPU."""
+    if not host.get_fact(NvidiaGpus):
+        logger.warning(f"[{host.name}] llama.cpp build: skipped (no NVIDIA GPU; use mode: container)")
+        return None
+    apt.packages(name="llama.cpp build packages", packages=data.llamacpp_build_packages)
+    source, build = QuoteString(data.llamacpp_dir), QuoteString(f"{data.llamacpp_dir}/build")
+    pinned_build("llama.cpp", data.llamacpp_dir, f"{data.llamacpp_version} {' '.join(data.llamacpp_cmake_args)}", [
+        StringCommand("git clone --depth 1 -b", QuoteString(data.llamacpp_version),
+                      QuoteString(data.llamacpp_repo_url), source),
+        # nvcc is not on root's PATH on DGX OS (the playbook's troubleshooting).
+        StringCommand("PATH=/usr/local/cuda/bin:$PATH cmake -S", source, "-B", build,
+                      *[QuoteString(a) for a in data.llamacpp_cmake_args]),
+        StringCommand("cmake --build", build, "--config Release --target llama-server -j"),
+    ])
+    return f"{data.llamacpp_dir}/build/bin/llama-server"
+
+
+def _unit(data, instance: Instance, heavy_units: list[str]) -> tuple | None:
+    """Write the instance's files and unit; returns (operations whose change means a restart)."""
+    spec = instance.spec
+    env = _env_file(instance)
+    if env is None:
+        return None
+    env_path, env_op = env
+    changes = [env_op]
+    config_dir = None
+    if spec.files:
+        config_dir = f"{data.engines_config_dir}/{instance.name}"
+        files.directory(name=f"{instance.unit} config directory", path=config_dir, mode="755")
+        for filename, text in sorted(spec.files.items()):
+            changes.append(files.put(name=f"{instance.unit} {filename}", src=StringIO(text),
+                                     dest=f"{config_dir}/{filename}", mode="644"))
+    if spec.mode == "build":
+        binary = _build_llamacpp(data)
+        if binary is None:
+            return None
+        exec_start, service_user = [binary, *instance.argv], data.lab_user
+    else:
+        for volume in spec.volumes:
+            files.directory(name=f"{instance.unit} volume {volume.split(':')[0]}", path=volume.split(":")[0])
+        docker.image(name=f"{instance.unit} image {spec.image}", image=spec.image)
+        exec_start, service_user = _docker_run(data, instance, env_path, config_dir), None
+    conflicts = " ".join(f"{u}.service" for u in heavy_units if u != instance.unit) if instance.heavy else ""
+    changes.append(files.template(
+        name=f"{instance.unit} unit", src="templates/engines/engine.service.j2",
+        dest=f"/etc/systemd/system/{instance.unit}.service", mode="644",
+        description=f"{spec.engine} serving {instance.served_model} on port {spec.port} (spark-lab)",
+        container=None if spec.mode == "build" else instance.unit, docker=DOCKER,
+        exec_start=exec_line(exec_start), conflicts=conflicts, service_user=service_user,
+        env_file=env_path if spec.mode == "build" else None, home=home(), jinja_env_kwargs=block_syntax(),
+    ))
+    return tuple(changes)
+
+
+@deploy("Inference engines", data_defaults=DEFAULTS)
+def engines():
+    data = host.data
+    try:
+        instances = instances_of(knobs.value)
+    except ValueError as error:  # the inventory check catches this first; deploys on raw data still stop here
+        raise DeployError(f"{host.name}: {error}") from None
+    if not instances:
+        return
+    files.directory(name="Hugging Face cache", path=data.engines_hf_cache, mode="755")
+    heavy_units = [i.unit for i in instances if i.heavy]
+    for instance in instances:
+        changes = _unit(data, instance, heavy_units)
+        if changes is None:
+            continue
+        unit = changes[-1]
+        # Boot engines run; the others stay as they are (started on demand), restarted on change if running.
+        systemd.service(
+            name=f"{instance.unit} {'running, enabled at boot' if instance.spec.boot else 'on demand'}",
+            service=instance.unit, enabled=instance.spec.boot, running=True if instance.spec.boot else None,
+            daemon_reload=unit.will_change, restarted=any(c.will_change for c in changes),
+        )

@@ -1,0 +1,148 @@
+"""Inference engine instances: what the inventory's ``engines`` says, resolved against the engine
+catalog and the curriculum profiles (role knobs of ``roles.engines``), and checked before connecting.
+
+An instance is one systemd unit ``engine-<name>``. Its settings are the catalog entry of its engine,
+overridden by its profile, overridden by the instance's own keys; ``{model}``, ``{served_model}``,
+``{port}`` and ``{config}`` in its command, arguments and environment are filled in from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# Where an instance's `files` are mounted (read-only) inside its container; `{config}` in commands.
+CONFIG_MOUNT = "/etc/spark-lab/engine"
+
+
+class EngineSpec(BaseModel):
+    """One engine instance, fully resolved."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    engine: str
+    # "container": the unit runs the image; "build": a native binary built on the host (llama.cpp).
+    mode: Literal["container", "build"] = "container"
+    image: str | None = None
+    # Program and arguments; empty = the image's own command (NIM).
+    command: list[str] = []
+    args: list[str] = []
+    model: str
+    served_model: str | None = None
+    port: int = Field(ge=1, le=65535)
+    env: dict[str, str] = {}
+    docker_args: list[str] = []
+    volumes: list[str] = []
+    # File name -> content, written to the host and mounted at CONFIG_MOUNT.
+    files: dict[str, str] = {}
+    # Environment variable -> secret name, passed through a 0600 env file.
+    secrets: dict[str, str] = {}
+    health: str = "/health"
+    boot: bool = False
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    spec: EngineSpec
+    heavy: bool
+
+    @property
+    def unit(self) -> str:
+        return f"engine-{self.name}"
+
+    @property
+    def served_model(self) -> str:
+        return self.spec.served_model or self.spec.model
+
+    def _fill(self, text: str) -> str:
+        return (text.replace("{model}", self.spec.model).replace("{served_model}", self.served_model)
+                .replace("{port}", str(self.spec.port)).replace("{config}", CONFIG_MOUNT))
+
+    @property
+    def argv(self) -> list[str]:
+        """The engine's command line inside its container (or on the host, when built)."""
+        return [self._fill(a) for a in [*self.spec.command, *self.spec.args]]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {k: self._fill(v) for k, v in self.spec.env.items()}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a running engine answers (for checks and `engines bench`)."""
+
+    name: str
+    api: Literal["openai", "ollama"]
+    port: int
+    model: str | None
+    health: str
+
+
+def resolve(engines: Mapping[str, Any], catalog: Mapping[str, Any], profiles: Mapping[str, Any],
+            heavy: list[str]) -> list[Instance]:
+    """The enabled instances, in name order; ValueError names the instance and field at fault."""
+    instances = []
+    for name, settings in sorted(engines.items()):
+        if not isinstance(settings, Mapping):
+            raise ValueError(f"engines.{name}: expected a dict of settings, got {settings!r}")
+        settings = dict(settings)
+        profile_name = settings.pop("profile", None)
+        if profile_name is not None and profile_name not in profiles:
+            raise ValueError(f"engines.{name}.profile: unknown profile {profile_name!r}; "
+                             f"known: {', '.join(sorted(profiles))}")
+        profile = dict(profiles.get(profile_name) or {})
+        engine = settings.get("engine") or profile.get("engine") or name
+        if engine not in catalog:
+            raise ValueError(f"engines.{name}.engine: unknown engine {engine!r}; known: {', '.join(sorted(catalog))}")
+        merged = {**catalog[engine], **profile, **settings, "engine": engine}
+        try:
+            spec = EngineSpec(**merged)
+        except ValidationError as error:
+            item = error.errors()[0]
+            field = ".".join(str(p) for p in item["loc"])
+            raise ValueError(f"engines.{name}.{field}: {item['msg']}") from None
+        if spec.mode == "container" and not spec.image:
+            raise ValueError(f"engines.{name}.image: a container engine needs an image")
+        if spec.enabled:
+            instances.append(Instance(name, spec, heavy=engine in heavy))
+    check(instances)
+    return instances
+
+
+def check(instances: list[Instance]) -> None:
+    """The memory policy and port plan of one host."""
+    at_boot = [i.name for i in instances if i.heavy and i.spec.boot]
+    if len(at_boot) > 1:
+        raise ValueError(
+            f"engines: {' and '.join(at_boot)} are heavy engines both set to start at boot; "
+            "128 GB of unified memory holds one: keep boot: true on one, start the others on demand"
+        )
+    ports: dict[int, str] = {}
+    for i in instances:
+        if i.spec.port in ports:
+            raise ValueError(f"engines.{i.name}.port: {i.spec.port} is also the port of {ports[i.spec.port]}")
+        ports[i.spec.port] = i.name
+
+
+def instances_of(setting) -> list[Instance]:
+    """The instances of one host, from a ``setting(key)`` lookup (HostConfig.setting or knobs.value)."""
+    return resolve(setting("engines"), setting("engine_catalog"), setting("engine_profiles"),
+                   setting("engines_heavy"))
+
+
+def endpoints(config) -> list[Endpoint]:
+    """Ollama and every enabled engine of a host (``config``: sparklab.inventory.HostConfig)."""
+    found = []
+    if config.setting("ollama_enabled"):
+        port = int(str(config.setting("ollama_host")).rsplit(":", 1)[-1])
+        models = config.setting("ollama_models")
+        found.append(Endpoint("ollama", "ollama", port, models[0] if models else None, "/api/version"))
+    found += [Endpoint(i.name, "openai", i.spec.port, i.served_model, i.spec.health)
+              for i in instances_of(config.setting)]
+    return found

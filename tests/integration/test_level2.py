@@ -1,0 +1,116 @@
+"""Level 2 on the simulated lab (stand-in Ollama and engine images that answer the real routes):
+two runs, the second changes nothing; the checkpoint is green; `engines bench` measures the running
+engines; a changed engine is recreated and nothing else; starting a heavy engine stops the other."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sparklab import rehearse
+from sparklab.inventory import load_lab
+from sparklab.sshconfig import ssh_argv
+
+pytestmark = pytest.mark.integration
+DEPLOY = "deploys/level2.py"
+HOSTS = ("spark-sim-1", "spark-sim-2")
+
+
+@pytest.fixture(scope="module")
+def deployed(sim_lab, stand_in_keys):
+    first = rehearse.deploy(sim_lab, DEPLOY)
+    assert first.returncode == 0 and first.totals["error"] == 0, first.output[-4000:]
+    second = rehearse.deploy(sim_lab, DEPLOY)
+    return first, second
+
+
+def _on(host, command, timeout=120):
+    spark = load_lab(rehearse.SIM_INVENTORY).host(host)
+    return subprocess.run([*ssh_argv(spark.ssh, "root", "-i", spark.ssh["ssh_key"]), command],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _containers(host) -> dict[str, str]:
+    run = _on(host, "docker ps --format '{{.Names}} {{.ID}}'")
+    assert run.returncode == 0, run.stderr
+    return dict(line.split() for line in run.stdout.splitlines())
+
+
+def test_second_run_changes_nothing(deployed):
+    _, second = deployed
+    assert second.converged, (second.totals, second.changed, second.errors)
+
+
+def test_checkpoint_green(deployed, sim_lab, tmp_path):
+    check = rehearse.checkpoints(sim_lab, 2, tmp_path / "report.json")
+    assert check.green, check.output[-6000:]
+    level2 = ("test_ollama_answers_its_version", "test_ollama_lists_the_models_in_data", "test_open_webui_answers",
+              "test_engine_units_present", "test_engine_images_at_their_pinned_tags",
+              "test_boot_engines_run_and_started_engines_serve_their_model",
+              "test_no_two_heavy_engines_enabled_at_boot", "test_secret_files_are_0600_and_never_on_a_command_line")
+    for item in level2:
+        assert check.items[item] == dict.fromkeys(HOSTS, "PASS"), (item, check.items[item])
+
+
+def test_secrets_never_in_output(deployed, stand_in_keys):
+    text = "".join(run.output + run.stdout for run in deployed)
+    assert not [name for name, value in stand_in_keys.items() if value in text]
+
+
+def test_engines_bench_prints_the_comparison(deployed, sim_lab, tmp_path):
+    report = tmp_path / "bench.json"
+    run = subprocess.run([sys.executable, "-m", "engines", "bench", "--inventory", sim_lab, "--max-tokens", "16",
+                          "--json", str(report)], cwd=rehearse.REPO, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = json.loads(report.read_text())["engines"]
+    measured = {(r["host"], r["engine"]) for r in rows if r["status"] == "ok"}
+    assert measured == {(h, e) for h in HOSTS for e in ("ollama", "vllm", "llamacpp")}, rows
+    for row in rows:
+        if row["status"] == "ok":
+            assert row["ttft_ms"] > 0 and row["decode_tps"] > 0 and row["prefill_tps"] > 0, row
+    assert "not running" in {r["status"] for r in rows}, "on-demand engines are listed, not measured"
+    for engine in ("vllm", "llamacpp", "ollama", "trtllm"):
+        assert engine in run.stdout
+
+
+def test_starting_a_heavy_engine_on_demand_stops_the_running_one(deployed):
+    host = HOSTS[0]
+    try:
+        assert _on(host, "systemctl start engine-trtllm").returncode == 0
+        states = _on(host, "systemctl is-active engine-trtllm engine-vllm").stdout.split()
+        assert states == ["active", "inactive"], states
+        served = _on(host, "timeout 60 sh -c 'until curl -sf localhost:8355/v1/models; do sleep 1; done'")
+        assert "nvidia/Llama-3.1-8B-Instruct-FP4" in served.stdout, served.stderr
+    finally:
+        _on(host, "systemctl start engine-vllm")
+    assert _on(host, "systemctl is-active engine-trtllm engine-vllm").stdout.split() == ["inactive", "active"]
+
+
+def test_a_changed_engine_is_recreated_and_nothing_else(deployed, sim_lab, tmp_path):
+    before = {h: _containers(h) for h in HOSTS}
+    changed = tmp_path / "changed.py"
+    text = (rehearse.REPO / sim_lab).read_text()
+    changed.write_text(text.replace('"vllm": {"boot": True},', '"vllm": {"boot": True, "args": ["--max-model-len", '
+                                    '"4096"]},').replace('"trtllm": {},', '"trtllm": {"image": '
+                                    '"nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc12"},'))
+    assert changed.read_text() != text
+    try:
+        run = rehearse.deploy(str(changed), DEPLOY)
+        assert run.returncode == 0 and run.totals["error"] == 0, run.output[-4000:]
+        ops = {c.split(": ", 1)[1] for c in run.changed}
+        assert ops == {"Inference engines | engine-vllm unit", "Inference engines | engine-vllm running, enabled at boot",
+                       "Inference engines | engine-trtllm image nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc12",
+                       "Inference engines | engine-trtllm unit", "Inference engines | engine-trtllm on demand"}, ops
+        for host in HOSTS:
+            after = _containers(host)
+            assert after.keys() == before[host].keys()
+            assert after["engine-vllm"] != before[host]["engine-vllm"], "vLLM recreated"
+            assert {n: i for n, i in after.items() if n != "engine-vllm"} == {
+                n: i for n, i in before[host].items() if n != "engine-vllm"}, "the others untouched"
+            args = _on(host, "docker inspect -f '{{json .Args}}' engine-vllm").stdout
+            assert "--max-model-len" in args
+    finally:
+        restore = rehearse.deploy(sim_lab, DEPLOY)
+        assert restore.returncode == 0 and restore.totals["error"] == 0, restore.output[-4000:]
+    assert rehearse.deploy(sim_lab, DEPLOY).converged
