@@ -12,6 +12,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sparklab.inventory import load_lab
+from sparklab.sshconfig import ssh_argv
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SIM_INVENTORY = "inventories/sim_lab.py"
@@ -57,6 +60,14 @@ def deploy(inventory: str, deploy_file: str, *extra: str, env: dict | None = Non
     return DeployRun(run.returncode, results.get("totals", {}), changed, errors, run.stderr, run.stdout)
 
 
+def deploy_twice(inventory: str, deploy_file: str) -> tuple[DeployRun, DeployRun]:
+    """The rehearsal: a first run that must succeed, and the second run (to judge idempotence)."""
+    first = deploy(inventory, deploy_file)
+    if first.returncode != 0 or first.totals.get("error"):
+        raise RunFailed(f"{deploy_file} failed (exit {first.returncode}):\n{first.output[-4000:]}")
+    return first, deploy(inventory, deploy_file)
+
+
 @dataclass
 class CheckpointRun:
     returncode: int
@@ -79,3 +90,10 @@ def checkpoints(inventory: str, level: int, report: Path, *extra: str, timeout: 
     )
     result = json.loads(report.read_text()) if report.exists() else {"hosts": [], "items": {}}
     return CheckpointRun(run.returncode, result["hosts"], result["items"], run.stdout + run.stderr)
+
+
+def on_sim_host(host: str, command: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Run ``command`` as root on a host of the simulated lab (for checks beyond the checkpoints)."""
+    spark = load_lab(REPO / SIM_INVENTORY).host(host)
+    return subprocess.run([*ssh_argv(spark.ssh, "root", "-i", spark.ssh["ssh_key"]), command],
+                          capture_output=True, text=True, timeout=timeout)

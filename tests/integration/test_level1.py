@@ -2,13 +2,11 @@
 drift is repaired; secrets never reach pyinfra's output."""
 
 import secrets
-import subprocess
 
 import pytest
 
 from sparklab import rehearse
-from sparklab.inventory import load_lab
-from sparklab.sshconfig import ssh_argv
+from sparklab.rehearse import on_sim_host
 
 DEPLOY = "deploys/level1.py"
 pytestmark = pytest.mark.integration
@@ -16,16 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def deployed(sim_lab, stand_in_keys):
-    first = rehearse.deploy(sim_lab, DEPLOY)
-    assert first.returncode == 0 and first.totals["error"] == 0, first.output[-4000:]
-    second = rehearse.deploy(sim_lab, DEPLOY)
-    return first, second
-
-
-def _on(host, command):
-    spark = load_lab("inventories/sim_lab.py").host(host)
-    return subprocess.run([*ssh_argv(spark.ssh, "root", "-i", spark.ssh["ssh_key"]), command],
-                          capture_output=True, text=True, timeout=60)
+    return rehearse.deploy_twice(sim_lab, DEPLOY)
 
 
 def test_second_run_changes_nothing(deployed):
@@ -48,11 +37,11 @@ def test_secrets_never_in_output_and_only_in_0600_files(deployed, stand_in_keys)
     text = "".join(run.output + run.stdout for run in (first, second))
     for value in stand_in_keys.values():
         assert not _leaks(value, text), "a secret reached pyinfra's output"
-    listing = _on("spark-sim-1", "stat -c '%a %U %n' /etc/spark-lab/secrets/* /opt/jupyterlab/etc/token")
+    listing = on_sim_host("spark-sim-1", "stat -c '%a %U %n' /etc/spark-lab/secrets/* /opt/jupyterlab/etc/token")
     assert listing.returncode == 0, listing.stderr
     for line in listing.stdout.splitlines():
         assert line.startswith("600 "), line
-    procs = _on("spark-sim-1", "cat /proc/*/cmdline 2>/dev/null | tr '\\0' ' '")
+    procs = on_sim_host("spark-sim-1", "cat /proc/*/cmdline 2>/dev/null | tr '\\0' ' '")
     assert not any(value in procs.stdout for value in stand_in_keys.values())
 
 
@@ -64,7 +53,7 @@ def test_drift_is_repaired(deployed, sim_lab, tmp_path):
         "rm /home/student/.ssh/authorized_keys",
     )
     for command in drift:
-        assert _on("spark-sim-2", command).returncode == 0, command
+        assert on_sim_host("spark-sim-2", command).returncode == 0, command
     repair = rehearse.deploy(sim_lab, DEPLOY)
     assert repair.returncode == 0 and repair.totals["error"] == 0, repair.output[-4000:]
     repaired = {name.split(": ", 1)[1] for name in repair.changed if name.startswith("spark-sim-2")}

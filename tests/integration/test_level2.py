@@ -9,8 +9,7 @@ import sys
 import pytest
 
 from sparklab import rehearse
-from sparklab.inventory import load_lab
-from sparklab.sshconfig import ssh_argv
+from sparklab.rehearse import on_sim_host
 
 pytestmark = pytest.mark.integration
 DEPLOY = "deploys/level2.py"
@@ -19,20 +18,11 @@ HOSTS = ("spark-sim-1", "spark-sim-2")
 
 @pytest.fixture(scope="module")
 def deployed(sim_lab, stand_in_keys):
-    first = rehearse.deploy(sim_lab, DEPLOY)
-    assert first.returncode == 0 and first.totals["error"] == 0, first.output[-4000:]
-    second = rehearse.deploy(sim_lab, DEPLOY)
-    return first, second
-
-
-def _on(host, command, timeout=120):
-    spark = load_lab(rehearse.SIM_INVENTORY).host(host)
-    return subprocess.run([*ssh_argv(spark.ssh, "root", "-i", spark.ssh["ssh_key"]), command],
-                          capture_output=True, text=True, timeout=timeout)
+    return rehearse.deploy_twice(sim_lab, DEPLOY)
 
 
 def _containers(host) -> dict[str, str]:
-    run = _on(host, "docker ps --format '{{.Names}} {{.ID}}'")
+    run = on_sim_host(host, "docker ps --format '{{.Names}} {{.ID}}'")
     assert run.returncode == 0, run.stderr
     return dict(line.split() for line in run.stdout.splitlines())
 
@@ -77,14 +67,14 @@ def test_engines_bench_prints_the_comparison(deployed, sim_lab, tmp_path):
 def test_starting_a_heavy_engine_on_demand_stops_the_running_one(deployed):
     host = HOSTS[0]
     try:
-        assert _on(host, "systemctl start engine-trtllm").returncode == 0
-        states = _on(host, "systemctl is-active engine-trtllm engine-vllm").stdout.split()
+        assert on_sim_host(host, "systemctl start engine-trtllm").returncode == 0
+        states = on_sim_host(host, "systemctl is-active engine-trtllm engine-vllm").stdout.split()
         assert states == ["active", "inactive"], states
-        served = _on(host, "timeout 60 sh -c 'until curl -sf localhost:8355/v1/models; do sleep 1; done'")
+        served = on_sim_host(host, "timeout 60 sh -c 'until curl -sf localhost:8355/v1/models; do sleep 1; done'")
         assert "nvidia/Llama-3.1-8B-Instruct-FP4" in served.stdout, served.stderr
     finally:
-        _on(host, "systemctl start engine-vllm")
-    assert _on(host, "systemctl is-active engine-trtllm engine-vllm").stdout.split() == ["inactive", "active"]
+        on_sim_host(host, "systemctl start engine-vllm")
+    assert on_sim_host(host, "systemctl is-active engine-trtllm engine-vllm").stdout.split() == ["inactive", "active"]
 
 
 def test_a_changed_engine_is_recreated_and_nothing_else(deployed, sim_lab, tmp_path):
@@ -99,7 +89,8 @@ def test_a_changed_engine_is_recreated_and_nothing_else(deployed, sim_lab, tmp_p
         run = rehearse.deploy(str(changed), DEPLOY)
         assert run.returncode == 0 and run.totals["error"] == 0, run.output[-4000:]
         ops = {c.split(": ", 1)[1] for c in run.changed}
-        assert ops == {"Inference engines | engine-vllm unit", "Inference engines | engine-vllm running, enabled at boot",
+        assert ops == {"Inference engines | engine-vllm unit",
+                       "Inference engines | engine-vllm running, enabled at boot",
                        "Inference engines | engine-trtllm image nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc12",
                        "Inference engines | engine-trtllm unit", "Inference engines | engine-trtllm on demand"}, ops
         for host in HOSTS:
@@ -108,7 +99,7 @@ def test_a_changed_engine_is_recreated_and_nothing_else(deployed, sim_lab, tmp_p
             assert after["engine-vllm"] != before[host]["engine-vllm"], "vLLM recreated"
             assert {n: i for n, i in after.items() if n != "engine-vllm"} == {
                 n: i for n, i in before[host].items() if n != "engine-vllm"}, "the others untouched"
-            args = _on(host, "docker inspect -f '{{json .Args}}' engine-vllm").stdout
+            args = on_sim_host(host, "docker inspect -f '{{json .Args}}' engine-vllm").stdout
             assert "--max-model-len" in args
     finally:
         restore = rehearse.deploy(sim_lab, DEPLOY)
