@@ -40,6 +40,8 @@ sim_sparks = (
         "distributed_container_gpus": "",
         # Level 2 on stand-ins: no GPU flags; llama.cpp from its container (no CUDA to build with).
         "engines_gpu_args": [],
+        # No memlock ulimit: raising it needs CAP_SYS_RESOURCE, which the lab's VM does not have.
+        "engines_docker_args": ["--ipc=host", "--ulimit", "stack=67108864"],
         "engines": {
             "vllm": {"boot": True},
             "trtllm": {},
@@ -48,7 +50,8 @@ sim_sparks = (
             "llamacpp": {"mode": "container", "port": 30001, "boot": True},
         },
         "ollama_url": "http://10.99.0.1:8080/files/ollama/v{version}/ollama-linux-{arch}.tgz",
-        "ollama_sha256": {"amd64": "TBD"},
+        # The stand-in tarball's sha256 (simlab/mirror.py builds it byte for byte; a unit test keeps this in step).
+        "ollama_sha256": {"amd64": "24fadbb98adbd9bd2fcffe81ed112996eaafb0f3415a161acca9c32e49f3a1a5"},
         "ollama_models": ["qwen2.5:0.5b"],
         "ollama_continue": True,
         "secrets": {

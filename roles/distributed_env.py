@@ -8,11 +8,11 @@ its venv (host mode) or the pinned NGC PyTorch image (container mode).
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import docker, files, pip
+from pyinfra.operations import files, pip
 
 from sparklab import knobs
 from sparklab.lab import this_node
-from sparklab.operations import pip_pinned
+from sparklab.operations import image_pulled, pip_pinned
 from sparklab.templates import block_syntax
 
 DEFAULTS = {
@@ -58,7 +58,7 @@ def distributed_env():
     files.sync(name="distributed package", src="distributed", dest=f"{data.distributed_path}/distributed",
                exclude=["*.pyc"], exclude_dir=["__pycache__", "*/__pycache__"])
     if data.distributed_mode == "container":
-        docker.image(name=f"Image {data.distributed_pytorch_image}", image=data.distributed_pytorch_image)
+        image_pulled(name=f"Image {data.distributed_pytorch_image}", image=data.distributed_pytorch_image)
         return
     venv = data.distributed_venv
     pip.venv(name="venv", path=venv, python="python3")

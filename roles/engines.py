@@ -14,13 +14,14 @@ from io import StringIO
 from pyinfra import host, logger
 from pyinfra.api import QuoteString, StringCommand, deploy
 from pyinfra.api.exceptions import DeployError
-from pyinfra.operations import apt, docker, files, systemd
+from pyinfra.operations import apt, files, systemd
 
 from roles.users import home
 from sparklab import knobs, secrets
 from sparklab.builds import pinned_build
 from sparklab.engines import CONFIG_MOUNT, Instance, instances_of
 from sparklab.facts import NvidiaGpus
+from sparklab.operations import image_pulled
 from sparklab.systemd import exec_line
 from sparklab.templates import block_syntax
 
@@ -204,7 +205,7 @@ def _unit(data, instance: Instance, heavy_units: list[str]) -> tuple | None:
     else:
         for volume in spec.volumes:
             files.directory(name=f"{instance.unit} volume {volume.split(':')[0]}", path=volume.split(":")[0])
-        docker.image(name=f"{instance.unit} image {spec.image}", image=spec.image)
+        image_pulled(name=f"{instance.unit} image {spec.image}", image=spec.image)
         exec_start, service_user = _docker_run(data, instance, env_path, config_dir), None
     conflicts = " ".join(f"{u}.service" for u in heavy_units if u != instance.unit) if instance.heavy else ""
     changes.append(files.template(

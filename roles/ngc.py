@@ -3,11 +3,12 @@ only when not logged in or the key changed; images from data pulled only when mi
 
 from pyinfra import host
 from pyinfra.api import QuoteString, StringCommand, deploy
-from pyinfra.operations import docker, server
+from pyinfra.operations import server
 
 from roles.users import home
 from sparklab import secrets
 from sparklab.facts import DockerLogins
+from sparklab.operations import image_pulled
 
 DEFAULTS = {
     "ngc_registry": "nvcr.io",
@@ -38,4 +39,4 @@ def ngc():
         _login(data.ngc_registry, "root", "/root/.docker/config.json", key_file, key_op)
         _login(data.ngc_registry, data.lab_user, f"{home()}/.docker/config.json", key_file, key_op)
     for image in data.ngc_pull_images:
-        docker.image(name=f"Image {image}", image=image)
+        image_pulled(name=f"Image {image}", image=image)

@@ -3,9 +3,10 @@ unit owns the container, so a changed image or setting recreates it and nothing 
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import docker, files, systemd
+from pyinfra.operations import files, systemd
 
 from roles.engines import DOCKER
+from sparklab.operations import image_pulled
 from sparklab.systemd import exec_line
 from sparklab.templates import block_syntax
 
@@ -27,7 +28,7 @@ def open_webui():
     data = host.data
     if not data.open_webui_enabled:
         return
-    docker.image(name=f"Open WebUI image {data.open_webui_image}", image=data.open_webui_image)
+    image_pulled(name=f"Open WebUI image {data.open_webui_image}", image=data.open_webui_image)
     argv = [DOCKER, "run", "--rm", "--pull", "never", "--name", NAME, "--network", "host",
             "-v", f"{data.open_webui_volume}:/app/backend/data",
             "-e", f"PORT={data.open_webui_port}", "-e", f"OLLAMA_BASE_URL={data.open_webui_ollama_url}",

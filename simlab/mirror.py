@@ -3,24 +3,31 @@
 LAB FIXTURES ONLY.  The simulated lab (Debian bookworm hosts booted with
 systemd-nspawn, see docs/lab-contract.md) cannot reach vendor sites, so vendor
 artifacts are replaced by stand-ins built here from ``simlab/standins/`` and the
-data tables below (``REPOS``, ``PACKAGES``, ``IMAGES``, ``FILES``).  Later levels
-add entries to those tables; the code should not need to change.
+data tables below (``REPOS``, ``PACKAGES``, ``IMAGES``, ``FILES``, ``WHEELS``,
+``OLLAMA_FILES``).  Later levels add entries to those tables; the code should not
+need to change.
 
-Two entry points (stdlib only; shells out to dpkg-deb, gpg/gpgconf, apt-get):
+Two entry points (stdlib only; shells out to dpkg-deb, gpg/gpgconf, apt-get, tar, chroot):
 
 ``build(dest)``
     Writes ``dest/keys/``, ``dest/apt/`` and ``dest/files/``.  Idempotent: a
     content-hash stamp (``dest/.sparklab-mirror.stamp``) makes a second call a
-    no-op (milliseconds).  The lab signing key (ed25519, no passphrase) lives in
-    ``$SPARKLAB_SIM_CACHE/gpg`` (default ``/var/cache/sparklab-sim``); if the cache
-    is gone a new key is made and everything is re-signed.
+    no-op (milliseconds); the stamp covers this file and every file under
+    ``simlab/standins/``, so an edited stand-in is rebuilt.  The lab signing key
+    (ed25519, no passphrase) lives in ``$SPARKLAB_SIM_CACHE/gpg`` (default
+    ``/var/cache/sparklab-sim``); if the cache is gone a new key is made and
+    everything is re-signed.
 
 ``push_images(registry)``
-    Builds stand-in images without a Docker engine (one busybox-static layer) and
-    pushes them with the registry HTTP API v2 to ``registry`` (``host:port``, plain
-    HTTP, no auth) under their NGC repository path (``nvidia/pytorch:25.11-py3``),
-    because the lab maps ``nvcr.io`` to the lab registry.  Blobs the registry
-    already has are skipped, so a second push uploads nothing.
+    Builds stand-in images without a Docker engine and pushes them with the
+    registry HTTP API v2 to ``registry`` (``host:port``, plain HTTP, no auth) under
+    their repository path without the registry host (``nvidia/pytorch``,
+    ``lmsysorg/sglang``, ``open-webui/open-webui``): the lab maps ``nvcr.io`` and
+    ``ghcr.io`` to the lab registry and Docker Hub names reach it as a registry
+    mirror.  Blobs the registry already has are skipped (shared layers are mounted
+    across repositories), so a second push uploads nothing.  Layers are cached in
+    ``$SPARKLAB_SIM_CACHE/layers`` under a hash of what they are made from, so an
+    edited stand-in program gives a new layer, pushed by the next ``simlab up``.
 
 Mirror layout (served at ``http://10.99.0.1:8080/`` = ``MIRROR_URL``)::
 
@@ -36,7 +43,11 @@ Mirror layout (served at ``http://10.99.0.1:8080/`` = ``MIRROR_URL``)::
         gpgkey                                            (= lab key, armored)
         stable/deb/nvidia-container-toolkit.list
         stable/deb/{amd64,arm64}/{InRelease,Release,Release.gpg,Packages{,.gz},*.deb}
-    files/SHA256SUMS                      stand-in files (none yet)
+    files/SHA256SUMS                      every file under files/
+    files/ollama/v0.15.2/                 like Ollama's GitHub release (OLLAMA_VERSION):
+        ollama-linux-{amd64,arm64}.tgz                    bin/ollama + lib/ollama/ (same bytes)
+        sha256sum.txt                                     "<sha256>  ./ollama-linux-amd64.tgz"
+    files/wheels/                         WHEELS and their dependencies (pip --find-links)
 
 Source lines that work (verified with apt-get update/download against this
 layout; the keyring file may be either keys/ file, stored on the host under any
@@ -65,11 +76,24 @@ apt proxy (apt-cacher-ng, docs/lab-contract.md); let the mirror bypass it with
 ``Acquire::http::Proxy::10.99.0.1 "DIRECT";`` (and ``mirror.sim`` if used), so a
 rebuilt (re-signed) repo is never served stale.
 
-Images (pushed as ``<registry>/<repository>:<tag>``, pulled in the lab as
-``nvcr.io/<repository>:<tag>``): see ``IMAGES``.  Each is a single
-busybox-static rootfs layer (sh, true, echo, cat, sleep, hostname, ... as
-symlinks to /bin/busybox), ``Cmd ["sh"]``, linux/amd64, labelled
-``org.sparklab.standin=true``.
+The Ollama tarball is reproducible byte for byte (fixed names order, mtimes,
+owners; gzip mtime 0): ``inventories/sim_lab.py`` pins its sha256 (``ollama_tarball()``).
+
+Images (pushed as ``<lab registry>/<repository>:<tag>``, pulled in the lab by
+their real names ``<registry>/<repository>:<tag>``): see ``IMAGES``.  linux/amd64,
+labelled ``org.sparklab.standin=true``, layers:
+
+1. busybox-static (sh, true, echo, cat, sleep, hostname, ... as symlinks to
+   /bin/busybox); the Level-1 images (pytorch, cuda) are this layer alone,
+   ``Cmd ["sh"]``.
+2. ``"python": True`` images: Debian bookworm's python3.11 and the libraries it
+   needs (``PYTHON_PACKAGES``, ``apt-get download`` + ``dpkg-deb -x``, docs and
+   gconv left out), ``/usr/bin/python3``;
+3. and the stand-in programs (``STANDIN_FILES``, ``STANDIN_LINKS``: vllm,
+   trtllm-serve, ``python3 -m sglang.launch_server``, llama-server, the NIM's
+   start_server.sh, hf, open-webui, bash = busybox sh), with the real command
+   lines (simlab/standins/engines/).  As root, the layered rootfs is checked
+   once in a chroot (``IMAGE_CHECKS``).
 
 Command line: ``python3 -m simlab.mirror build DEST`` / ``push HOST:PORT``.
 """
@@ -218,17 +242,55 @@ PACKAGES: list[dict] = [
     },
 ]
 
-# Stand-in container images (repository path without registry host; the lab maps nvcr.io).
+# Stand-in container images. "repository" is pushed to the lab registry as is; the hosts pull
+# "<registry>/<repository>:<tag>": nvcr.io and ghcr.io resolve to the lab registry (/etc/hosts,
+# docker's insecure-registries), Docker Hub names reach it through docker's registry-mirrors.
+# Every image has the busybox layer; "python": True adds Debian's python3.11 and the stand-in programs
+# (simlab/standins/engines/). "entrypoint", "cmd" (default ["sh"]; [] for none) and "env" go into the
+# image config. Entries for Level 2 follow dgx-spark-playbooks §2.3-2.9 and the engine catalog in roles/engines.py.
 IMAGES: list[dict] = [
     {
+        "registry": "nvcr.io",
         "repository": "nvidia/pytorch",
         "tag": "25.11-py3",  # dgx-spark-playbooks §7: fine-tune / unsloth / multimodal
         "env": ["NVIDIA_PYTORCH_VERSION=25.11", "PYTORCH_VERSION=standin"],
     },
     {
+        "registry": "nvcr.io",
         "repository": "nvidia/cuda",
         "tag": "13.0.1-runtime-ubuntu24.04",  # §7: CUDA base (GPU check)
         "env": ["CUDA_VERSION=13.0.1"],
+    },
+    {"registry": "nvcr.io", "repository": "nvidia/vllm", "tag": "26.05.post1-py3", "python": True},
+    {"registry": "nvcr.io", "repository": "nvidia/tensorrt-llm/release", "tag": "1.3.0rc13", "python": True},
+    # §2.9 speculative decoding (EAGLE-3) pins the previous release candidate
+    {"registry": "nvcr.io", "repository": "nvidia/tensorrt-llm/release", "tag": "1.3.0rc12", "python": True},
+    {"registry": "docker.io", "repository": "lmsysorg/sglang", "tag": "latest-cu130", "python": True},
+    {
+        "registry": "nvcr.io",
+        "repository": "nim/meta/llama-3.1-8b-instruct-dgx-spark",
+        "tag": "latest",
+        "python": True,
+        "env": ["NIM_SERVED_MODEL_NAME=meta/llama-3.1-8b-instruct", "NIM_SERVER_PORT=8000"],
+        "cmd": ["/opt/nim/start_server.sh"],  # the NIM serves its one model by default
+    },
+    {
+        "registry": "ghcr.io",
+        "repository": "open-webui/open-webui",
+        "tag": "main",
+        "python": True,
+        "env": ["PORT=8080"],
+        "cmd": ["open-webui", "serve"],
+    },
+    {
+        "registry": "ghcr.io",
+        "repository": "ggml-org/llama.cpp",
+        "tag": "server-cuda",
+        "python": True,
+        # like the real image: the container's arguments are llama-server's, and it listens on all addresses
+        "env": ["LLAMA_ARG_HOST=0.0.0.0"],
+        "entrypoint": ["/app/llama-server"],
+        "cmd": [],
     },
 ]
 BASE_ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -242,8 +304,53 @@ FALLBACK_APPLETS = ["sh", "ash", "true", "false", "echo", "cat", "sleep", "hostn
                     "which", "wget", "nc", "ping", "ip", "ifconfig", "whoami", "touch",
                     "chmod", "mount", "df", "du", "find", "xargs", "tee", "sort", "uniq"]
 
+# The image layer with Python: these Debian bookworm packages (amd64, `apt-get download`) extracted
+# as they are, less PYTHON_PRUNE. The minimal set that runs the stand-ins: without libssl3 `ssl` is
+# missing (urllib still works over http), hashlib uses its builtin hashes; libgcc-s1 is needed by
+# glibc's pthread_exit, which ends daemon threads (the servers' connections) at interpreter exit.
+PYTHON_PACKAGES = ["python3.11-minimal", "libpython3.11-minimal", "libpython3.11-stdlib", "libc6", "zlib1g",
+                   "libexpat1", "libgcc-s1"]
+PYTHON_PRUNE = ("usr/share/doc", "usr/share/man", "usr/share/lintian", "usr/share/bug",
+                "usr/lib/x86_64-linux-gnu/gconv")  # glibc charset modules (8 MB), unused with UTF-8
+# The stand-in layer: (path in the image, source under simlab/standins/, mode), and links to the
+# program that picks its command line by the name it is run as (simlab/standins/engines/standin_engines.py).
+STANDIN_DIR = "opt/sparklab-standin"
+STANDIN_FILES: list[tuple[str, str, int]] = [
+    (f"{STANDIN_DIR}/standin_server.py", "engines/standin_server.py", 0o644),
+    (f"{STANDIN_DIR}/standin_engines.py", "engines/standin_engines.py", 0o755),
+    (f"{STANDIN_DIR}/sglang/__init__.py", "engines/sglang/__init__.py", 0o644),
+    (f"{STANDIN_DIR}/sglang/launch_server.py", "engines/sglang/launch_server.py", 0o644),
+    ("usr/local/lib/python3.11/dist-packages/sparklab-standin.pth", "engines/sparklab-standin.pth", 0o644),
+    ("bin/bash", "engines/bash", 0o755),
+]
+STANDIN_LINKS: dict[str, str] = {
+    **{f"usr/local/bin/{name}": f"/{STANDIN_DIR}/standin_engines.py"
+       for name in ("vllm", "trtllm-serve", "llama-server", "hf", "huggingface-cli", "open-webui")},
+    "app/llama-server": f"/{STANDIN_DIR}/standin_engines.py",
+    "opt/nim/start_server.sh": f"/{STANDIN_DIR}/standin_engines.py",
+}
+# Run in a chroot of a "python" image's layers once per layer set (when root): the layered rootfs works.
+IMAGE_CHECKS = (
+    "python3 -c 'import http.server, json, argparse, signal, urllib.request, standin_engines, sglang.launch_server'",
+    # daemon threads still running at exit, like a server's connections (aborts without libgcc_s)
+    ("python3 -c 'import threading, time; [threading.Thread(target=lambda: [time.sleep(0.001) for _ in iter(int, 1)],"
+     " daemon=True).start() for _ in range(8)]; time.sleep(0.05)'"),
+    "bash -c 'hf download org/model --local-dir /tmp/check >/dev/null' && test -s /tmp/check/sparklab-standin.json",
+    "vllm serve 2>/dev/null; test $? = 2",  # the linked program starts and rejects the command line
+)
+
 # Stand-in files under dest/files/: (path under files/, source under simlab/standins/).
 FILES: list[tuple[str, str]] = []
+
+# Ollama's release tarball stand-in: files/ollama/v{OLLAMA_VERSION}/ollama-linux-{amd64,arm64}.tgz
+# (the same bytes: the stand-in is Python) and sha256sum.txt, like the GitHub release. The tarball is
+# reproducible byte for byte: inventories/sim_lab.py pins its sha256.
+OLLAMA_VERSION = "0.15.2"
+OLLAMA_ARCHES = ("amd64", "arm64")
+OLLAMA_FILES: list[tuple[str, str, int]] = [
+    ("bin/ollama", "ollama/ollama", 0o755),
+    ("lib/ollama/standin_server.py", "engines/standin_server.py", 0o644),
+]
 
 # Python packages the hosts install with pip (they cannot reach PyPI): downloaded here once into
 # a wheelhouse served at files/wheels/ (`pip install --no-index --find-links <mirror>/files/wheels/`).
@@ -314,6 +421,39 @@ def standin_text(source: str, package: dict | None = None) -> bytes:
 
 def package(name: str) -> dict:
     return next(p for p in PACKAGES if p["name"] == name)
+
+
+def _gzip(data: bytes) -> bytes:
+    """gzip with no name and mtime 0: the same input gives the same bytes (with the same zlib)."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, compresslevel=6) as f:
+        f.write(data)
+    return out.getvalue()
+
+
+def _tar_member(tar: tarfile.TarFile, name: str, kind: bytes = tarfile.DIRTYPE, mode: int = 0o755,
+                data: bytes = b"", link: str = "") -> None:
+    """Add one member owned by root with the fixed mtime (reproducible archives)."""
+    ti = tarfile.TarInfo(name)
+    ti.type, ti.mode, ti.mtime = kind, mode, FIXED_EPOCH
+    ti.uid = ti.gid = 0
+    ti.uname = ti.gname = "root"
+    ti.linkname = link
+    ti.size = len(data) if kind == tarfile.REGTYPE else 0
+    tar.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+
+
+def _files_tar(files: list[tuple[str, str, int]], links: dict[str, str], package: dict | None = None) -> bytes:
+    """Uncompressed tar of stand-in sources (and links) at their paths, parents first, in name order."""
+    members = {dst: (tarfile.REGTYPE, mode, standin_text(src, package), "") for dst, src, mode in files}
+    members |= {dst: (tarfile.SYMTYPE, 0o777, b"", target) for dst, target in links.items()}
+    dirs = {str(parent) for name in members for parent in Path(name).parents if str(parent) != "."}
+    members |= {d: (tarfile.DIRTYPE, 0o755, b"", "") for d in dirs}
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in sorted(members, key=lambda n: Path(n).parts):
+            _tar_member(tar, name, *members[name])
+    return raw.getvalue()
 
 
 # ---------------------------------------------------------------------------
@@ -555,6 +695,23 @@ def _wheelhouse(cache: Path) -> Path:
     return house
 
 
+def ollama_tarball() -> bytes:
+    """The Ollama stand-in release tarball (bin/ollama, lib/ollama/), identical bytes on every build."""
+    return _gzip(_files_tar(OLLAMA_FILES, {}, {"version": OLLAMA_VERSION}))
+
+
+def _files() -> dict[str, bytes]:
+    """Path under files/ -> content: FILES, then the Ollama release stand-in."""
+    out = {rel: standin_text(src) for rel, src in FILES}
+    tarball = ollama_tarball()
+    release = f"ollama/v{OLLAMA_VERSION}"
+    for arch in OLLAMA_ARCHES:
+        out[f"{release}/ollama-linux-{arch}.tgz"] = tarball
+    out[f"{release}/sha256sum.txt"] = "".join(
+        f"{_sha256(tarball)}  ./ollama-linux-{arch}.tgz\n" for arch in OLLAMA_ARCHES).encode()
+    return out
+
+
 def _is_built(dest: Path, stamp: str) -> bool:
     try:
         if (dest / STAMP_NAME).read_text().strip() != stamp:
@@ -604,8 +761,7 @@ def build(dest: Path, base_url: str = MIRROR_URL) -> None:
             files = out / "files"
             files.mkdir()
             sums = []
-            for rel, src in FILES:
-                data = standin_text(src)
+            for rel, data in _files().items():
                 (files / rel).parent.mkdir(parents=True, exist_ok=True)
                 (files / rel).write_bytes(data)
                 sums.append(f"{_sha256(data)}  {rel}\n")
@@ -633,25 +789,28 @@ def build(dest: Path, base_url: str = MIRROR_URL) -> None:
 # push_images(): stand-in images over the registry HTTP API v2
 # ---------------------------------------------------------------------------
 
-def _busybox_deb(cache: Path) -> Path:
+def _debs(cache: Path, names: list[str]) -> list[Path]:
+    """The amd64 .debs of ``names`` from the cache, downloading the missing ones (one apt-get call)."""
     downloads = cache / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
-    found = sorted(downloads.glob(f"{BUSYBOX_PACKAGE}_*_{IMAGE_ARCH}.deb"))
-    if found:
-        return found[-1]
-    with tempfile.TemporaryDirectory(dir=downloads) as tmp:
-        _run(["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root",
-              f"{BUSYBOX_PACKAGE}:{IMAGE_ARCH}"], cwd=tmp)
-        deb = next(Path(tmp).glob("*.deb"))
-        target = downloads / deb.name
-        deb.rename(target)
-    return target
+
+    def cached(name):
+        found = sorted(downloads.glob(f"{name}_*_{IMAGE_ARCH}.deb"))
+        return found[-1] if found else None
+
+    missing = [n for n in names if cached(n) is None]
+    if missing:
+        with tempfile.TemporaryDirectory(dir=downloads) as tmp:
+            _run(["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root",
+                  *(f"{n}:{IMAGE_ARCH}" for n in missing)], cwd=tmp)
+            for deb in Path(tmp).glob("*.deb"):
+                deb.rename(downloads / deb.name)
+    return [cached(n) for n in names]
 
 
-def _layer(cache: Path) -> dict:
-    """Return {path, digest, diff_id, size} of the (cached) busybox rootfs layer."""
-    deb = _busybox_deb(cache)
-    key = _sha256(f"layer/2\n{_sha256(deb.read_bytes())}\n{FALLBACK_APPLETS}".encode())[:24]
+def _cached_layer(cache: Path, key: str, make_tar) -> dict:
+    """{file, digest, diff_id, size, path} of the layer cached as ``key``; ``make_tar()`` gives the tar
+    when it is missing or its blob is broken."""
     layers = cache / "layers"
     layers.mkdir(parents=True, exist_ok=True)
     meta_path = layers / f"{key}.json"
@@ -661,87 +820,166 @@ def _layer(cache: Path) -> dict:
         if blob.is_file() and "sha256:" + _sha256(blob.read_bytes()) == meta["digest"]:
             meta["path"] = str(blob)
             return meta
-    with tempfile.TemporaryDirectory(dir=layers) as tmp:
-        root = Path(tmp) / "x"
-        _run(["dpkg-deb", "-x", deb, root])
-        busybox = root / "bin" / "busybox"
-        try:
-            listed = subprocess.run([busybox, "--list-full"], capture_output=True, text=True,
-                                    check=True, timeout=10).stdout.split()
-        except (OSError, subprocess.SubprocessError):
-            listed = [f"bin/{a}" for a in FALLBACK_APPLETS]
-        applets = sorted({a.strip("/") for a in listed if "/" in a.strip("/") and a != "bin/busybox"}
-                         | {f"bin/{a}" for a in ("sh", "true", "echo", "cat", "sleep", "hostname")})
-        raw = io.BytesIO()
-        with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-            def add(name, kind=tarfile.DIRTYPE, mode=0o755, data=b"", link=""):
-                ti = tarfile.TarInfo(name)
-                ti.type, ti.mode, ti.mtime = kind, mode, FIXED_EPOCH
-                ti.uid = ti.gid = 0
-                ti.uname = ti.gname = "root"
-                ti.linkname = link
-                ti.size = len(data) if kind == tarfile.REGTYPE else 0
-                tar.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
-            dirs = {"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "tmp", "var",
-                    "var/tmp", "proc", "sys", "dev", "run", "home"}
-            dirs |= {str(Path(a).parent) for a in applets}
-            for d in sorted(dirs):
-                add(d, mode=0o1777 if d in ("tmp", "var/tmp") else (0o700 if d == "root" else 0o755))
-            add("bin/busybox", tarfile.REGTYPE, 0o755, busybox.read_bytes())
-            for a in applets:
-                add(a, tarfile.SYMTYPE, 0o777, link="/bin/busybox")
-            add("etc/passwd", tarfile.REGTYPE, 0o644,
-                b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
-            add("etc/group", tarfile.REGTYPE, 0o644, b"root:x:0:\nnogroup:x:65534:\n")
-            add("etc/sparklab-standin", tarfile.REGTYPE, 0o644,
-                b"LAB FIXTURE: stand-in container image for the simulated lab (sparklab).\n"
-                b"Only busybox; no CUDA, no PyTorch, no GPU.\n")
-        tar_bytes = raw.getvalue()
-        gz = io.BytesIO()
-        with gzip.GzipFile(fileobj=gz, mode="wb", mtime=0, compresslevel=6) as f:
-            f.write(tar_bytes)
-        blob_bytes = gz.getvalue()
+    tar_bytes = make_tar()
+    blob_bytes = _gzip(tar_bytes)
     digest = "sha256:" + _sha256(blob_bytes)
     blob = layers / f"{digest[7:]}.tar.gz"
     blob.write_bytes(blob_bytes)
     meta = {"file": blob.name, "digest": digest, "diff_id": "sha256:" + _sha256(tar_bytes),
-            "size": len(blob_bytes), "applets": len(applets)}
+            "size": len(blob_bytes)}
     meta_path.write_text(json.dumps(meta, indent=1) + "\n")
     meta["path"] = str(blob)
     return meta
+
+
+def _busybox_layer(cache: Path) -> dict:
+    """busybox-static with its applets as links: the layer every stand-in image starts from."""
+    (deb,) = _debs(cache, [BUSYBOX_PACKAGE])
+    key = _sha256(f"layer/2\n{_sha256(deb.read_bytes())}\n{FALLBACK_APPLETS}".encode())[:24]
+
+    def make_tar() -> bytes:
+        with tempfile.TemporaryDirectory(dir=cache / "layers") as tmp:
+            root = Path(tmp) / "x"
+            _run(["dpkg-deb", "-x", deb, root])
+            busybox = (root / "bin" / "busybox").read_bytes()
+            try:
+                listed = subprocess.run([root / "bin" / "busybox", "--list-full"], capture_output=True,
+                                        text=True, check=True, timeout=10).stdout.split()
+            except (OSError, subprocess.SubprocessError):
+                listed = [f"bin/{a}" for a in FALLBACK_APPLETS]
+        applets = sorted({a.strip("/") for a in listed if "/" in a.strip("/") and a != "bin/busybox"}
+                         | {f"bin/{a}" for a in ("sh", "true", "echo", "cat", "sleep", "hostname")})
+        dirs = {"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "tmp", "var",
+                "var/tmp", "proc", "sys", "dev", "run", "home"}
+        dirs |= {str(Path(a).parent) for a in applets}
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+            for d in sorted(dirs):
+                _tar_member(tar, d, mode=0o1777 if d in ("tmp", "var/tmp") else (0o700 if d == "root" else 0o755))
+            _tar_member(tar, "bin/busybox", tarfile.REGTYPE, 0o755, busybox)
+            for a in applets:
+                _tar_member(tar, a, tarfile.SYMTYPE, 0o777, link="/bin/busybox")
+            _tar_member(tar, "etc/passwd", tarfile.REGTYPE, 0o644,
+                        b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
+            _tar_member(tar, "etc/group", tarfile.REGTYPE, 0o644, b"root:x:0:\nnogroup:x:65534:\n")
+            _tar_member(tar, "etc/sparklab-standin", tarfile.REGTYPE, 0o644,
+                        b"LAB FIXTURE: stand-in container image for the simulated lab (sparklab).\n"
+                        b"Only busybox; no CUDA, no PyTorch, no GPU.\n")
+        return raw.getvalue()
+
+    return _cached_layer(cache, key, make_tar)
+
+
+def _pruned(rel: str) -> bool:
+    return any(rel == p or rel.startswith(p + "/") for p in PYTHON_PRUNE)
+
+
+def _python_layer(cache: Path) -> dict:
+    """Debian's python3.11 and the libraries it needs (PYTHON_PACKAGES), plus /usr/bin/python3."""
+    debs = _debs(cache, PYTHON_PACKAGES)
+    key = _sha256("\n".join(["python-layer/1", *PYTHON_PRUNE, *(_sha256(d.read_bytes()) for d in debs)])
+                  .encode())[:24]
+
+    def make_tar() -> bytes:
+        raw = io.BytesIO()
+        with tempfile.TemporaryDirectory(dir=cache / "layers") as tmp, \
+                tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            root = Path(tmp)
+            for deb in debs:
+                _run(["dpkg-deb", "-x", deb, root])
+            (root / "usr/bin/python3").symlink_to("python3.11")
+            paths = [Path(top, name) for top, dirs, files in os.walk(root) for name in dirs + files]
+            for path in sorted(paths, key=lambda p: p.relative_to(root).parts):
+                rel = path.relative_to(root).as_posix()
+                if _pruned(rel):
+                    continue
+                mode = path.lstat().st_mode & 0o7777
+                if path.is_symlink():
+                    _tar_member(tar, rel, tarfile.SYMTYPE, 0o777, link=os.readlink(path))
+                elif path.is_dir():
+                    _tar_member(tar, rel, mode=mode)
+                else:
+                    _tar_member(tar, rel, tarfile.REGTYPE, mode, path.read_bytes())
+        return raw.getvalue()
+
+    return _cached_layer(cache, key, make_tar)
+
+
+def _standin_layer(cache: Path) -> dict:
+    """The stand-in programs (STANDIN_FILES, STANDIN_LINKS); keyed by their content, so an edit re-pushes."""
+    tar_bytes = _files_tar(STANDIN_FILES, STANDIN_LINKS)
+    return _cached_layer(cache, "standin-" + _sha256(tar_bytes)[:24], lambda: tar_bytes)
+
+
+def _verify_python_image(cache: Path, layers: list[dict]) -> None:
+    """Run IMAGE_CHECKS in a chroot of ``layers``, once per layer set; needs root (else only a warning)."""
+    marker = cache / "layers" / ("verified-" + _sha256("".join(la["digest"] for la in layers).encode())[:24])
+    if marker.exists():
+        return
+    if os.geteuid() != 0:
+        log.warning("not root: stand-in image layers not checked in a chroot")
+        return
+    with tempfile.TemporaryDirectory(dir=cache / "layers") as root:
+        for layer in layers:
+            _run(["tar", "-xzf", layer["path"], "-C", root])
+        for command in IMAGE_CHECKS:
+            check = _run(["chroot", root, "/bin/sh", "-c", command], check=False, text=True,
+                         env={"PATH": BASE_ENV[0].split("=", 1)[1], "HOME": "/root"})
+            if check.returncode != 0:
+                raise RuntimeError(f"stand-in image layers do not work: `{command}` in a chroot failed "
+                                   f"({check.returncode}): {check.stdout}{check.stderr}")
+    marker.touch()
+
+
+def _layer_sets(cache: Path) -> dict[bool, list[dict]]:
+    """Layers of an image without and with Python ("python" in IMAGES), each with its history text."""
+    busybox = [{**_busybox_layer(cache), "what": "busybox-static stand-in"}]
+    python = busybox + [{**_python_layer(cache), "what": "Debian bookworm python3.11"},
+                        {**_standin_layer(cache), "what": "stand-in programs (simlab/standins/engines)"}]
+    _verify_python_image(cache, python)
+    return {False: busybox, True: python}
 
 
 def _canonical(obj) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
 
 
-def image_blobs(image: dict, layer: dict) -> tuple[bytes, bytes]:
-    """(config JSON, manifest JSON) bytes of one stand-in image."""
+def image_blobs(image: dict, layers: list[dict]) -> tuple[bytes, bytes]:
+    """(config JSON, manifest JSON) bytes of one stand-in image made of ``layers`` (see _layer_sets)."""
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(FIXED_EPOCH))
     ref = f"{image['repository']}:{image['tag']}"
-    config = _canonical({
+    config = {
+        "Env": BASE_ENV + list(image.get("env", [])),
+        "WorkingDir": "/",
+        "Labels": {"org.sparklab.standin": "true", "org.sparklab.standin.image": ref,
+                   **image.get("labels", {})},
+    }
+    if image.get("cmd", ["sh"]):
+        config["Cmd"] = image.get("cmd", ["sh"])
+    if image.get("entrypoint"):
+        config["Entrypoint"] = image["entrypoint"]
+    config_bytes = _canonical({
         "architecture": IMAGE_ARCH,
         "os": "linux",
         "created": created,
-        "config": {
-            "Cmd": ["sh"],
-            "Env": BASE_ENV + list(image.get("env", [])),
-            "WorkingDir": "/",
-            "Labels": {"org.sparklab.standin": "true", "org.sparklab.standin.image": ref,
-                       **image.get("labels", {})},
-        },
-        "rootfs": {"type": "layers", "diff_ids": [layer["diff_id"]]},
-        "history": [{"created": created,
-                     "created_by": f"sparklab simlab.mirror: busybox-static stand-in for {ref}"}],
+        "config": config,
+        "rootfs": {"type": "layers", "diff_ids": [la["diff_id"] for la in layers]},
+        "history": [{"created": created, "created_by": f"sparklab simlab.mirror: {la['what']} for {ref}"}
+                    for la in layers],
     })
     manifest = json.dumps({
         "schemaVersion": 2,
         "mediaType": MEDIA_MANIFEST,
-        "config": {"mediaType": MEDIA_CONFIG, "size": len(config),
-                   "digest": "sha256:" + _sha256(config)},
-        "layers": [{"mediaType": MEDIA_LAYER, "size": layer["size"], "digest": layer["digest"]}],
+        "config": {"mediaType": MEDIA_CONFIG, "size": len(config_bytes),
+                   "digest": "sha256:" + _sha256(config_bytes)},
+        "layers": [{"mediaType": MEDIA_LAYER, "size": la["size"], "digest": la["digest"]} for la in layers],
     }, indent=3).encode()
-    return config, manifest
+    return config_bytes, manifest
+
+
+def pull_name(image: dict) -> str:
+    """The name a lab host pulls an IMAGES entry by (e.g. ``ghcr.io/open-webui/open-webui:main``)."""
+    return f"{image['registry']}/{image['repository']}:{image['tag']}"
 
 
 class _Registry:
@@ -766,6 +1004,36 @@ class _Registry:
             raise RuntimeError(f"registry {self.base}: {what}: HTTP {status} {body[:300]!r}")
 
 
+def _push_blob(reg: _Registry, repo: str, digest: str, source: bytes | Path, where: dict[str, str],
+               stats: dict) -> None:
+    """Make ``digest`` present in ``repo``: already there, mounted from another repository, or uploaded
+    from ``source`` (its bytes, or the file, read only when needed). ``where``: digest -> a repository with it."""
+    status, _, _ = reg.request("HEAD", f"/v2/{repo}/blobs/{digest}")
+    if status == 200:
+        stats["blobs_present"] += 1
+        where.setdefault(digest, repo)
+        return
+    query = ""
+    if digest in where and where[digest] != repo:
+        query = "?" + urllib.parse.urlencode({"mount": digest, "from": where[digest]})
+    status, headers, body = reg.request("POST", f"/v2/{repo}/blobs/uploads/{query}",
+                                        body=b"", headers={"Content-Length": "0"})
+    if status == 201:
+        stats["blobs_mounted"] += 1
+        where.setdefault(digest, repo)
+        return
+    reg.check(status, (202,), f"start upload to {repo}", body)
+    data = source.read_bytes() if isinstance(source, Path) else source
+    location = headers["Location"]
+    sep = "&" if "?" in location else "?"
+    status, _, body = reg.request(
+        "PUT", f"{location}{sep}digest={urllib.parse.quote(digest)}", body=data,
+        headers={"Content-Type": "application/octet-stream", "Content-Length": str(len(data))})
+    reg.check(status, (201,), f"upload {digest} to {repo}", body)
+    stats["blobs_uploaded"] += 1
+    where.setdefault(digest, repo)
+
+
 def _push(registry: str) -> dict:
     """Push all IMAGES; returns counters (for tests / logs)."""
     stats = {"blobs_uploaded": 0, "blobs_mounted": 0, "blobs_present": 0,
@@ -774,38 +1042,15 @@ def _push(registry: str) -> dict:
     status, _, body = reg.request("GET", "/v2/")
     reg.check(status, (200,), "GET /v2/ (is it a v2 registry without auth?)", body)
     with _cache() as cache:
-        layer = _layer(cache)
-        layer_bytes = Path(layer["path"]).read_bytes()
-    where: dict[str, str] = {}  # digest -> a repository that has it (for cross-repo mounts)
+        layer_sets = _layer_sets(cache)
+    where: dict[str, str] = {}
     for image in IMAGES:
         repo = image["repository"]
-        config, manifest = image_blobs(image, layer)
-        for digest, data in ((layer["digest"], layer_bytes),
-                             ("sha256:" + _sha256(config), config)):
-            status, _, _ = reg.request("HEAD", f"/v2/{repo}/blobs/{digest}")
-            if status == 200:
-                stats["blobs_present"] += 1
-                where.setdefault(digest, repo)
-                continue
-            query = ""
-            if digest in where and where[digest] != repo:
-                query = "?" + urllib.parse.urlencode({"mount": digest, "from": where[digest]})
-            status, headers, body = reg.request("POST", f"/v2/{repo}/blobs/uploads/{query}",
-                                                body=b"", headers={"Content-Length": "0"})
-            if status == 201:
-                stats["blobs_mounted"] += 1
-                where.setdefault(digest, repo)
-                continue
-            reg.check(status, (202,), f"start upload to {repo}", body)
-            location = headers["Location"]
-            sep = "&" if "?" in location else "?"
-            status, _, body = reg.request(
-                "PUT", f"{location}{sep}digest={urllib.parse.quote(digest)}", body=data,
-                headers={"Content-Type": "application/octet-stream",
-                         "Content-Length": str(len(data))})
-            reg.check(status, (201,), f"upload {digest} to {repo}", body)
-            stats["blobs_uploaded"] += 1
-            where.setdefault(digest, repo)
+        layers = layer_sets[bool(image.get("python"))]
+        config, manifest = image_blobs(image, layers)
+        for layer in layers:
+            _push_blob(reg, repo, layer["digest"], Path(layer["path"]), where, stats)
+        _push_blob(reg, repo, "sha256:" + _sha256(config), config, where, stats)
         want = "sha256:" + _sha256(manifest)
         status, headers, _ = reg.request("HEAD", f"/v2/{repo}/manifests/{image['tag']}",
                                          headers={"Accept": MEDIA_MANIFEST})

@@ -6,6 +6,7 @@ from io import BytesIO, StringIO
 
 from pyinfra import host
 from pyinfra.api import FileUploadCommand, QuoteString, StringCommand, operation
+from pyinfra.facts.docker import DockerImage
 from pyinfra.facts.files import File, Sha256File
 from pyinfra.facts.server import Locales
 from pyinfra.operations import files
@@ -150,3 +151,13 @@ def ollama_models_pulled(models: list[str], port: int):
         body = json.dumps({"model": model, "stream": False})
         yield StringCommand("curl -fsS --retry 30 --retry-connrefused --retry-delay 1 -o /dev/null",
                             QuoteString(f"http://127.0.0.1:{port}/api/pull"), "-d", QuoteString(body))
+
+
+@operation()
+def image_pulled(image: str):
+    """`docker pull` ``image`` only when the host lacks it. Unlike docker.image this never re-pulls a
+    `:latest` tag (NIM's), so a rerun changes nothing; pin a new tag or digest to move on."""
+    if host.get_fact(DockerImage, object_id=image):
+        host.noop(f"image {image} is present")
+        return
+    yield StringCommand("docker pull", QuoteString(image))

@@ -6,6 +6,7 @@ HTTP server on 127.0.0.1, so the VM's own apt setup is not touched.
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import os
 import shutil
@@ -80,8 +81,15 @@ def test_layout(built):
                 "apt/tailscale/bookworm.noarmor.gpg", "apt/libnvidia-container/gpgkey",
                 "apt/libnvidia-container/stable/deb/nvidia-container-toolkit.list",
                 "apt/libnvidia-container/stable/deb/amd64/InRelease",
-                "apt/libnvidia-container/stable/deb/arm64/Packages"):
+                "apt/libnvidia-container/stable/deb/arm64/Packages",
+                f"files/ollama/v{mirror.OLLAMA_VERSION}/ollama-linux-amd64.tgz",
+                f"files/ollama/v{mirror.OLLAMA_VERSION}/ollama-linux-arm64.tgz",
+                f"files/ollama/v{mirror.OLLAMA_VERSION}/sha256sum.txt"):
         assert (dest / rel).is_file(), rel
+    tarball = (dest / f"files/ollama/v{mirror.OLLAMA_VERSION}/ollama-linux-amd64.tgz").read_bytes()
+    assert tarball == mirror.ollama_tarball()
+    sums = (dest / "files/SHA256SUMS").read_text()
+    assert f"{hashlib.sha256(tarball).hexdigest()}  ollama/v{mirror.OLLAMA_VERSION}/ollama-linux-amd64.tgz" in sums
     assert (dest / "keys/lab-archive-keyring.asc").read_text().startswith(
         "-----BEGIN PGP PUBLIC KEY BLOCK-----")
     assert (dest / "keys/lab-archive-keyring.gpg").read_bytes()[:1] != b"-"
@@ -132,6 +140,19 @@ def test_rebuild_is_noop_and_reacts_to_changes(built, tmp_path):
         dest / "apt/tailscale/bookworm.tailscale-keyring.list").read_text()
     assert (dest / "keys/lab-archive-keyring.gpg").read_bytes() == key
     mirror.build(dest)
+
+
+def test_stamp_follows_every_standin_source(tmp_path, monkeypatch):
+    shutil.copytree(mirror.STANDINS, tmp_path / "standins", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(mirror, "STANDINS", tmp_path / "standins")
+    before = mirror._inputs_hash("FPR", mirror.MIRROR_URL)
+    assert mirror._inputs_hash("FPR", mirror.MIRROR_URL) == before
+    for source in ("engines/standin_server.py", "engines/sglang/launch_server.py", "ollama/ollama"):
+        path = tmp_path / "standins" / source
+        path.write_bytes(path.read_bytes() + b"# changed\n")
+        after = mirror._inputs_hash("FPR", mirror.MIRROR_URL)
+        assert after != before, source
+        before = after
 
 
 def _apt(tmp: Path, sources: str, *args, cwd=None):

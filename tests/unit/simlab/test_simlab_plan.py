@@ -84,7 +84,7 @@ def test_etc_hosts_maps_lab_names_to_the_bridge():
     lines = [l.split() for l in text.splitlines() if l and not l.startswith("#")]
     assert ["127.0.0.1", "localhost"] in lines
     assert ["127.0.1.1", "spark-sim-1"] in lines
-    assert ["10.99.0.1", "nvcr.io", "mirror.sim"] in lines
+    assert ["10.99.0.1", "nvcr.io", "ghcr.io", "mirror.sim"] in lines
 
 
 def test_host_files_modes_and_identity():
