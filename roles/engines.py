@@ -71,7 +71,8 @@ DEFAULTS = {
             # whose entrypoint is llama-server. The command is llama-server's arguments.
             "mode": "build",
             "image": "ghcr.io/ggml-org/llama.cpp:server-cuda",
-            "command": ["-hf", "{model}", *_SERVE],
+            # --alias: /v1/models lists this name rather than the downloaded file's path.
+            "command": ["-hf", "{model}", "--alias", "{served_model}", *_SERVE],
             "model": "unsloth/Qwen3.6-35B-A3B-MTP-GGUF:UD-Q4_K_XL", "port": 30000, "secrets": _HF,
             "health": "/health",
         },
