@@ -97,7 +97,8 @@ DEFAULTS = {
             "files": {"extra-llm-api-config.yml": (
                 "enable_attention_dp: false\ndisable_overlap_scheduler: false\nenable_autotuner: false\n"
                 "cuda_graph_config:\n    max_batch_size: 1\nspeculative_config:\n    decoding_type: Eagle\n"
-                "    max_draft_len: 5\n    speculative_model_dir: /root/.cache/huggingface/eagle3/gpt-oss-120b-Eagle3/\n"
+                "    max_draft_len: 5\n"
+                "    speculative_model_dir: /root/.cache/huggingface/eagle3/gpt-oss-120b-Eagle3/\n"
                 "kv_cache_config:\n    free_gpu_memory_fraction: 0.9\n    enable_block_reuse: false\n")},
         },
         # §2.10 NVFP4: Qwen3.6-35B-A3B in NVFP4 served by NGC vLLM with the playbook's flags.
@@ -165,11 +166,8 @@ def _docker_run(data, instance: Instance, env_file: str, config_dir: str | None)
     return [*argv, spec.image, *instance.argv]
 
 
-def _build_llamacpp(data) -> str | None:
-    """llama-server built at the pinned tag for CUDA arch 121; its path, or None without a GPU."""
-    if not host.get_fact(NvidiaGpus):
-        logger.warning(f"[{host.name}] llama.cpp build: skipped (no NVIDIA GPU; use mode: container)")
-        return None
+def _build_llamacpp(data) -> str:
+    """llama-server built at the pinned tag for CUDA arch 121 (the playbook's flags); its path."""
     apt.packages(name="llama.cpp build packages", packages=data.llamacpp_build_packages)
     source, build = QuoteString(data.llamacpp_dir), QuoteString(f"{data.llamacpp_dir}/build")
     pinned_build("llama.cpp", data.llamacpp_dir, f"{data.llamacpp_version} {' '.join(data.llamacpp_cmake_args)}", [
@@ -183,41 +181,53 @@ def _build_llamacpp(data) -> str | None:
     return f"{data.llamacpp_dir}/build/bin/llama-server"
 
 
-def _unit(data, instance: Instance, heavy_units: list[str]) -> tuple | None:
-    """Write the instance's files and unit; returns (operations whose change means a restart)."""
+def _config_files(data, instance: Instance) -> tuple[str | None, list]:
+    """The instance's `files` in its config directory: (the directory or None, their operations)."""
+    if not instance.spec.files:
+        return None, []
+    config_dir = f"{data.engines_config_dir}/{instance.name}"
+    files.directory(name=f"{instance.unit} config directory", path=config_dir, mode="755")
+    return config_dir, [files.put(name=f"{instance.unit} {filename}", src=StringIO(text),
+                                  dest=f"{config_dir}/{filename}", mode="644")
+                        for filename, text in sorted(instance.spec.files.items())]
+
+
+def _engine(data, instance: Instance, conflicts: str) -> None:
+    """One instance: its env file, files, image or build, unit, and service state. Skipped whole
+    (with a warning) when a secret is missing or a build has no GPU to build for."""
     spec = instance.spec
+    if spec.mode == "build" and not host.get_fact(NvidiaGpus):
+        logger.warning(f"[{host.name}] engine {instance.name}: skipped (no NVIDIA GPU to build for; "
+                       "use mode: container)")
+        return
     env = _env_file(instance)
     if env is None:
-        return None
+        return
     env_path, env_op = env
-    changes = [env_op]
-    config_dir = None
-    if spec.files:
-        config_dir = f"{data.engines_config_dir}/{instance.name}"
-        files.directory(name=f"{instance.unit} config directory", path=config_dir, mode="755")
-        for filename, text in sorted(spec.files.items()):
-            changes.append(files.put(name=f"{instance.unit} {filename}", src=StringIO(text),
-                                     dest=f"{config_dir}/{filename}", mode="644"))
+    config_dir, file_ops = _config_files(data, instance)
     if spec.mode == "build":
-        binary = _build_llamacpp(data)
-        if binary is None:
-            return None
-        exec_start, service_user = [binary, *instance.argv], data.lab_user
+        exec_start = [_build_llamacpp(data), *instance.argv]
     else:
         for volume in spec.volumes:
             files.directory(name=f"{instance.unit} volume {volume.split(':')[0]}", path=volume.split(":")[0])
         image_pulled(name=f"{instance.unit} image {spec.image}", image=spec.image)
-        exec_start, service_user = _docker_run(data, instance, env_path, config_dir), None
-    conflicts = " ".join(f"{u}.service" for u in heavy_units if u != instance.unit) if instance.heavy else ""
-    changes.append(files.template(
+        exec_start = _docker_run(data, instance, env_path, config_dir)
+    native = spec.mode == "build"
+    unit = files.template(
         name=f"{instance.unit} unit", src="templates/engines/engine.service.j2",
         dest=f"/etc/systemd/system/{instance.unit}.service", mode="644",
         description=f"{spec.engine} serving {instance.served_model} on port {spec.port} (spark-lab)",
-        container=None if spec.mode == "build" else instance.unit, docker=DOCKER,
-        exec_start=exec_line(exec_start), conflicts=conflicts, service_user=service_user,
-        env_file=env_path if spec.mode == "build" else None, home=home(), jinja_env_kwargs=block_syntax(),
-    ))
-    return tuple(changes)
+        container=None if native else instance.unit, docker=DOCKER, exec_start=exec_line(exec_start),
+        conflicts=conflicts, service_user=data.lab_user if native else None, env_file=env_path if native else None,
+        home=home(), jinja_env_kwargs=block_syntax(),
+    )
+    # Boot engines run; the others are left as they are (started on demand), restarted on change if running.
+    systemd.service(
+        name=f"{instance.unit} {'running, enabled at boot' if spec.boot else 'on demand'}",
+        service=instance.unit, enabled=spec.boot, running=True if spec.boot else None,
+        daemon_reload=unit.will_change,
+        restarted=any(op.will_change for op in (env_op, *file_ops, unit)),
+    )
 
 
 @deploy("Inference engines", data_defaults=DEFAULTS)
@@ -232,13 +242,5 @@ def engines():
     files.directory(name="Hugging Face cache", path=data.engines_hf_cache, mode="755")
     heavy_units = [i.unit for i in instances if i.heavy]
     for instance in instances:
-        changes = _unit(data, instance, heavy_units)
-        if changes is None:
-            continue
-        unit = changes[-1]
-        # Boot engines run; the others stay as they are (started on demand), restarted on change if running.
-        systemd.service(
-            name=f"{instance.unit} {'running, enabled at boot' if instance.spec.boot else 'on demand'}",
-            service=instance.unit, enabled=instance.spec.boot, running=True if instance.spec.boot else None,
-            daemon_reload=unit.will_change, restarted=any(c.will_change for c in changes),
-        )
+        conflicts = " ".join(f"{u}.service" for u in heavy_units if u != instance.unit) if instance.heavy else ""
+        _engine(data, instance, conflicts)

@@ -131,3 +131,13 @@ def test_missing_sha256_or_secret_skips_visibly(dgx_os, caplog, monkeypatch):
     assert "engine-vllm unit" in " ".join(ops)
     assert "Ollama: skipped (no ollama_sha256 for arm64" in caplog.text
     assert "engine nim: skipped ($NGC_API_KEY is empty or missing)" in caplog.text
+
+
+def test_llamacpp_build_without_a_gpu_is_skipped_whole(plain_ubuntu, caplog, monkeypatch):
+    caplog.set_level(logging.WARNING, logger="pyinfra")
+    monkeypatch.setenv("HF_TOKEN", "hf_x")
+    hosts = fake_hosts_like("inventories/one_spark.py", plain_ubuntu, users_authorized_keys=["ssh-ed25519 AAAA plan"],
+                            users_authorized_key_files=[], engines={"llamacpp": {}})
+    ops = [op.name for op in plan(hosts, "deploys/level2.py")["spark-1"]]
+    assert not [n for n in ops if "llamacpp" in n or "llama.cpp" in n], "no env file, no unit: nothing half-made"
+    assert "engine llamacpp: skipped (no NVIDIA GPU to build for; use mode: container)" in caplog.text
