@@ -39,12 +39,14 @@ def nccl():
         StringCommand("git clone --depth 1 -b", QuoteString(data.nccl_version), QuoteString(data.nccl_repo_url),
                       QuoteString(data.nccl_dir)),
         StringCommand("make -C", QuoteString(data.nccl_dir), "-j$(nproc) src.build",
-                      QuoteString(f"NVCC_GENCODE={data.nccl_gencode}"), QuoteString(f"CUDA_HOME={data.nccl_cuda_home}")),
+                      QuoteString(f"NVCC_GENCODE={data.nccl_gencode}"),
+                      QuoteString(f"CUDA_HOME={data.nccl_cuda_home}")),
     ])
     # nccl-tests links against this NCCL: its stamp includes NCCL's pins, so an NCCL rebuild rebuilds it.
     pinned_build("nccl-tests", data.nccl_tests_dir, f"{data.nccl_tests_commit} {nccl_pins}", [
         StringCommand("git clone", QuoteString(data.nccl_tests_repo_url), QuoteString(data.nccl_tests_dir),
                       "&& git -C", QuoteString(data.nccl_tests_dir), "checkout", QuoteString(data.nccl_tests_commit)),
-        StringCommand("make -C", QuoteString(data.nccl_tests_dir), "-j$(nproc) MPI=1", QuoteString(f"MPI_HOME={mpi_home}"),
-                      QuoteString(f"CUDA_HOME={data.nccl_cuda_home}"), QuoteString(f"NCCL_HOME={data.nccl_dir}/build")),
+        StringCommand("make -C", QuoteString(data.nccl_tests_dir), "-j$(nproc) MPI=1",
+                      QuoteString(f"MPI_HOME={mpi_home}"), QuoteString(f"CUDA_HOME={data.nccl_cuda_home}"),
+                      QuoteString(f"NCCL_HOME={data.nccl_dir}/build")),
     ])

@@ -12,6 +12,8 @@ from pyinfra.facts.server import Command, Groups
 from pyinfra.operations import files, server, systemd
 
 from roles.users import home
+from sparklab import knobs
+from sparklab.engines import ollama_port
 from sparklab.operations import ollama_models_pulled, tarball_extracted
 
 DEFAULTS = {
@@ -35,10 +37,6 @@ DEFAULTS = {
     "ollama_continue": False,
     "ollama_continue_api_base": "http://localhost:11434",
 }
-
-
-def ollama_port() -> int:
-    return int(str(host.data.ollama_host).rsplit(":", 1)[-1])
 
 
 def _install(data, arch: str, sha256: str):
@@ -83,7 +81,7 @@ def ollama():
     systemd.service(name="Ollama running", service="ollama", running=True, enabled=True,
                     daemon_reload=unit.will_change or dropin.will_change,
                     restarted=binary.will_change or unit.will_change or dropin.will_change)
-    ollama_models_pulled(name="Ollama models", models=data.ollama_models, port=ollama_port())
+    ollama_models_pulled(name="Ollama models", models=data.ollama_models, port=ollama_port(knobs.value))
     if data.ollama_continue and data.ollama_models:
         user = data.lab_user
         files.directory(name="Continue.dev directory", path=f"{home()}/.continue", user=user, group=user)

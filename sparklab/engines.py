@@ -136,13 +136,18 @@ def instances_of(setting) -> list[Instance]:
                    setting("engines_heavy"))
 
 
+def ollama_port(setting) -> int:
+    """The port of Ollama's `ollama_host` ("0.0.0.0:11434", "host:port" or ":port")."""
+    return int(str(setting("ollama_host")).rsplit(":", 1)[-1])
+
+
 def endpoints(config) -> list[Endpoint]:
     """Ollama and every enabled engine of a host (``config``: sparklab.inventory.HostConfig)."""
     found = []
     if config.setting("ollama_enabled"):
-        port = int(str(config.setting("ollama_host")).rsplit(":", 1)[-1])
         models = config.setting("ollama_models")
-        found.append(Endpoint("ollama", "ollama", port, models[0] if models else None, "/api/version"))
+        found.append(Endpoint("ollama", "ollama", ollama_port(config.setting), models[0] if models else None,
+                              "/api/version"))
     found += [Endpoint(i.name, "openai", i.spec.port, i.served_model, i.spec.health)
               for i in instances_of(config.setting)]
     return found

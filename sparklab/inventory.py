@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sparklab import knobs as role_knobs
+from sparklab.engines import instances_of
 
 # Interface names as the kernel allows them (IFNAMSIZ - 1 characters).
 IFNAME_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"
@@ -136,8 +137,6 @@ class HostConfig(BaseModel):
 
     @model_validator(mode="after")
     def _engines_plan(self) -> HostConfig:
-        from sparklab.engines import instances_of  # imports the roles' knobs, like the check above
-
         instances_of(self.setting)  # ValueError naming the instance and field
         return self
 

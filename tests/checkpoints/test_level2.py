@@ -6,7 +6,7 @@ import json
 import pytest
 
 from sparklab.checkpoints import not_applicable
-from sparklab.engines import instances_of
+from sparklab.engines import instances_of, ollama_port
 from sparklab.facts import ollama_model_name
 
 pytestmark = pytest.mark.level(2)
@@ -23,7 +23,7 @@ def _get_json(host, port: int, route: str):
 def _ollama_port(spark) -> int:
     if not spark.setting("ollama_enabled"):
         not_applicable("ollama_enabled is off in the inventory")
-    return int(str(spark.setting("ollama_host")).rsplit(":", 1)[-1])
+    return ollama_port(spark.setting)
 
 
 def _instances(spark):
