@@ -1,5 +1,5 @@
 import sys
 
-from engines.cli import main
+from engines.bench_cli import main
 
 sys.exit(main())

@@ -13,7 +13,7 @@ import json
 import secrets
 from pathlib import Path
 
-from engines.targets import UsageError
+from sparklab.toolcli import UsageError
 
 SHORT = "What is the capital of France? Answer in one sentence."
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from sparklab.toolcli import UsageError
+
 APIS = ("openai", "ollama")
-
-
-class UsageError(Exception):
-    """A problem with the command line or the inventory: exit status 2."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def _url_host(address: str) -> str:
 
 
 def targets_from_hosts(hosts: list[dict], only: list[str] | None = None) -> list[Target]:
-    """Targets from plain inventory data (see ``engines.inventory.hosts_of``), limited to ``only`` hosts."""
+    """Targets from plain inventory data (see ``engines.inventory_endpoints.hosts_of``), limited to ``only`` hosts."""
     names = [h["name"] for h in hosts]
     missing = [name for name in only or () if name not in names]
     if missing:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engines import cli, prompts
+from engines import bench_cli as cli
+from engines import prompts
 
 REPO = Path(__file__).resolve().parents[3]
 FAST = ["--timeout", "5", "--probe-timeout", "2"]

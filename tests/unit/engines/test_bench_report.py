@@ -2,7 +2,7 @@
 
 import json
 
-from engines.report import document, exit_status, table, to_json, verdict
+from engines.bench_report import document, exit_status, table, to_json, verdict
 
 
 def row(host, engine, status="ok", **fields):

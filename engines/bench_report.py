@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-PASS, FAIL, USAGE = 0, 1, 2
+from sparklab.toolcli import FAIL, PASS
+
 COLUMNS = ("host", "engine", "model", "TTFT ms", "prefill tok/s", "decode tok/s", "requests")
 NUMERIC = {"TTFT ms", "prefill tok/s", "decode tok/s", "requests"}
 UNKNOWN = "-"

@@ -15,10 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from engines import prompts, report
+from engines import bench_report as report
+from engines import prompts
 from engines.bench import Settings, bench_all
-from engines.inventory import load_hosts
-from engines.targets import UsageError, parse_url_option, targets_from_hosts
+from engines.inventory_endpoints import load_hosts
+from engines.targets import parse_url_option, targets_from_hosts
+from sparklab.toolcli import USAGE, UsageError
 
 
 def _url(text: str):
@@ -120,7 +122,7 @@ def main(argv=None) -> int:
         return run_bench(args)
     except UsageError as error:
         print(f"engines {args.command}: ERROR — {error}", file=sys.stderr)
-        return report.USAGE
+        return USAGE
     except KeyboardInterrupt:
         print(f"engines {args.command}: interrupted", file=sys.stderr)
         return 130
