@@ -22,11 +22,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from distributed.cluster import UsageError, nodes_from_inventory  # noqa: E402
-from distributed.commands import shell_line  # noqa: E402
+from distributed.launch.cluster import nodes_from_inventory  # noqa: E402
+from distributed.launch.commands import shell_line  # noqa: E402
+from distributed.launch.jobs import Job, run_jobs  # noqa: E402
+from distributed.nccl_tests.sizes import parse_size  # noqa: E402
 from distributed.protocol import RESULT_MARK  # noqa: E402
-from distributed.sizes import parse_size  # noqa: E402
-from distributed.streams import Job, run_jobs  # noqa: E402
+from sparklab.toolcli import FAIL, PASS, USAGE, UsageError  # noqa: E402
 
 GOAL = 0.5
 # Runs on the hosts with their system python3: role host port, then the receiver's time limit or the
@@ -124,7 +125,7 @@ def main(argv=None) -> int:
         collective = collectives_busbw(args.inventory, names, args.op, args.size, args.iters)
     except (UsageError, RuntimeError) as error:
         print(f"collectives_vs_tcp: ERROR — {error}", file=sys.stderr)
-        return 2
+        return USAGE
     ratio = collective["busbw_gbps"] / tcp["gbps"]
     print(f"raw TCP {nodes[0].name} -> {nodes[1].name} over {nodes[1].iface} ({nodes[1].address}): "
           f"{tcp['gbps']:.3f} GB/s ({tcp['bytes']} bytes in {tcp['seconds']:.2f} s)")
@@ -134,7 +135,7 @@ def main(argv=None) -> int:
     if args.json:
         measured = {"tcp": tcp, "collectives": collective, "ratio": ratio, "goal": GOAL, "hosts": names}
         Path(args.json).write_text(json.dumps(measured, indent=1) + "\n")
-    return 0 if ratio >= GOAL else 1
+    return PASS if ratio >= GOAL else FAIL
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 import sys
 
-from distributed.cli import main
+from distributed.driver import main
 
 sys.exit(main())

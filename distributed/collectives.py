@@ -13,8 +13,10 @@ from statistics import mean
 import torch
 import torch.distributed as dist
 
-from distributed import nccl_format, rank_env
-from distributed.sizes import size_sweep
+from distributed.launch import rank_env
+from distributed.nccl_tests import nccl_format
+from distributed.nccl_tests.sizes import size_sweep
+from distributed.results import CollectivesResult, OpResult, Row
 from distributed.telemetry import GpuSampler
 
 DTYPES = {"float": torch.float32, "half": torch.float16, "bfloat16": torch.bfloat16}
@@ -115,7 +117,7 @@ def _measure(case: _Case, in_place: bool, iters: int, warmup: int) -> tuple[floa
     return totals[0].item() / case.rank.world_size, int(totals[1].item())
 
 
-def bench_op(op: str, sizes: list[int], args, rank: rank_env.Rank, say) -> dict:
+def bench_op(op: str, sizes: list[int], args, rank: rank_env.Rank, say) -> OpResult:
     dtype, elem = DTYPES[args.dtype], DTYPES[args.dtype].itemsize
     test = f"{op}_perf"
     say(f"# Collective test starting: {test}")
@@ -129,7 +131,7 @@ def bench_op(op: str, sizes: list[int], args, rank: rank_env.Rank, say) -> dict:
         if count == 0:
             continue
         case = _Case(op, count, rank, dtype)
-        row = {"size": size, "count": count, "type": args.dtype, "redop": nccl_format.REDOP[op],
+        row: Row = {"size": size, "count": count, "type": args.dtype, "redop": nccl_format.REDOP[op],
                "root": nccl_format.ROOT.get(op, -1), "out_of_place": None, "in_place": None}
         # nccl-tests does not run all_to_all in place; neither can torch.
         for place, in_place in (("out_of_place", False), ("in_place", True)):
@@ -145,7 +147,7 @@ def bench_op(op: str, sizes: list[int], args, rank: rank_env.Rank, say) -> dict:
     avg = mean(busbws) if busbws else 0.0
     for line in nccl_format.footer_lines(wrong_total, avg, test):
         say(line)
-    return {"rows": rows, "avg_busbw": avg, "wrong_total": wrong_total}
+    return OpResult(rows=rows, avg_busbw=avg, wrong_total=wrong_total)
 
 
 def run(args) -> None:
@@ -170,10 +172,10 @@ def run(args) -> None:
     telemetry = [None] * rank.world_size
     dist.all_gather_object(telemetry, {"rank": rank.rank, "host": rank.host, **sampler.stop()})
     if rank.rank == 0:
-        rank_env.emit_result({
-            "kind": "collectives", "backend": rank.backend, "device_type": rank.device.type,
-            "world_size": rank.world_size, "hosts": sorted({t["host"] for t in telemetry}),
-            "dtype": args.dtype, "iters": args.iters, "warmup": args.warmup,
-            "ops": results, "wrong_total": sum(r["wrong_total"] for r in results.values()),
-            "telemetry": telemetry,
-        })
+        rank_env.emit_result(CollectivesResult(
+            kind="collectives", backend=rank.backend, device_type=rank.device.type,
+            world_size=rank.world_size, hosts=sorted({t["host"] for t in telemetry}),
+            dtype=args.dtype, iters=args.iters, warmup=args.warmup,
+            ops=results, wrong_total=sum(r["wrong_total"] for r in results.values()),
+            telemetry=telemetry,
+        ))

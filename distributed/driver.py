@@ -10,15 +10,22 @@ import json
 import sys
 from pathlib import Path
 
-from distributed import launch, nccl_tests
-from distributed.cluster import UsageError, nodes_from_inventory
+from distributed.launch import launchers
+from distributed.launch.cluster import nodes_from_inventory
+from distributed.launch.jobs import run_jobs
+from distributed.nccl_tests import binaries
+from distributed.nccl_tests.sizes import parse_size, size_sweep
 from distributed.options import add_options, worker_argv
-from distributed.report import new_run_dir, write_report
-from distributed.sizes import parse_size, size_sweep
-from distributed.streams import run_jobs
-from roles.distributed_env import DEFAULTS
+from distributed.results import FailedRun, NcclTestsResult, Result
+from distributed.run_report import new_run_dir, write_report
+from sparklab import interconnect
+from sparklab.toolcli import FAIL, PASS, USAGE, UsageError
 
-PASS, FAIL, USAGE = 0, 1, 2
+# Knobs of a local run (no inventory): the role defaults, which live in sparklab.interconnect.
+LOCAL_KNOBS = {"nccl_dir": interconnect.NCCL_DIR, "nccl_tests_dir": interconnect.NCCL_TESTS_DIR,
+               "nccl_cuda_home": interconnect.CUDA_HOME,
+               "distributed_nccl_threshold_gbps": interconnect.NCCL_THRESHOLD_GBPS,
+               "distributed_line_rate_gbps": interconnect.LINE_RATE_GBPS}
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_options(sub, command)
     sub = commands.add_parser("nccl-tests", help="NVIDIA's nccl-tests binaries with a pass/fail verdict")
     _common(sub)
-    sub.add_argument("--test", choices=nccl_tests.TESTS, default="all_gather")
+    sub.add_argument("--test", choices=binaries.TESTS, default="all_gather")
     # NVIDIA's cluster script measures its 21.875 GB/s threshold with all_gather_perf -b 16G -e 16G -f 2.
     sub.add_argument("--min-bytes", type=parse_size, default=parse_size("16G"))
     sub.add_argument("--max-bytes", type=parse_size, default=parse_size("16G"))
@@ -57,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="pass mark for Avg bus bandwidth, GB/s (default: inventory data)")
     sub.add_argument("--line-rate", type=float, help="link capacity, GB/s (default: inventory data)")
     sub.add_argument("--nccl-tests-dir", help="local runs: nccl-tests checkout (default: "
-                                              f"{DEFAULTS['distributed_nccl_tests_dir']})")
+                                              f"{interconnect.NCCL_TESTS_DIR})")
     return parser
 
 
@@ -70,7 +77,7 @@ def _echo(inventory: bool, log):
     return echo
 
 
-def _finish(args, run_dir: Path, result: dict, status: int) -> int:
+def _finish(args, run_dir: Path, result: Result, status: int) -> int:
     result["status"] = {PASS: "pass", FAIL: "fail", USAGE: "error"}[status]
     paths = write_report(run_dir, result)
     if args.json:
@@ -81,8 +88,8 @@ def _finish(args, run_dir: Path, result: dict, status: int) -> int:
 
 def _failed(args, run_dir: Path, outcome) -> int:
     status = USAGE if outcome.unreachable else FAIL
-    failure = {"kind": args.command, "status": "error" if status == USAGE else "fail", "error": outcome.error,
-               "timed_out": outcome.timed_out, "exit_codes": {o.host: o.exit_code for o in outcome.outcomes}}
+    failure = FailedRun(kind=args.command, status="error" if status == USAGE else "fail", error=outcome.error,
+                        timed_out=outcome.timed_out, exit_codes={o.host: o.exit_code for o in outcome.outcomes})
     (run_dir / "result.json").write_text(json.dumps(failure, indent=1) + "\n")
     if args.json:
         Path(args.json).write_text(json.dumps(failure, indent=1) + "\n")
@@ -107,9 +114,9 @@ def run_ranks(args) -> int:
     worker = worker_argv(args.command, args)
     if args.inventory:
         nodes = nodes_from_inventory(args.inventory, args.hosts)
-        jobs = launch.inventory_jobs(worker, nodes, args.nproc_per_node, args.launcher, args.comm_timeout)
+        jobs = launchers.inventory_jobs(worker, nodes, args.nproc_per_node, args.launcher, args.comm_timeout)
     else:
-        jobs = launch.local_jobs(worker, args.nproc_per_node, args.launcher, args.comm_timeout)
+        jobs = launchers.local_jobs(worker, args.nproc_per_node, args.launcher, args.comm_timeout)
     run_dir = new_run_dir(args.run_dir, args.command)
     with open(run_dir / "output.log", "w") as log:
         outcome = run_jobs(jobs, args.timeout, _echo(bool(args.inventory), log))
@@ -127,27 +134,30 @@ def run_ranks(args) -> int:
 
 def run_nccl_tests(args) -> int:
     nodes = nodes_from_inventory(args.inventory, args.hosts) if args.inventory else None
-    knobs = nodes[0].knobs if nodes else DEFAULTS
+    knobs = nodes[0].knobs if nodes else LOCAL_KNOBS
+    # mpirun runs on the first node (or here): its architecture names Open MPI's folder in the library path.
+    library_path = interconnect.nccl_library_path(knobs["nccl_dir"], knobs["nccl_cuda_home"],
+                                                  binaries.deb_arch(nodes[0] if nodes else None))
     run_dir = new_run_dir(args.run_dir, "nccl-tests")
-    json_path = f"/tmp/sparklab-nccl-{launch.run_id()}.json" if args.nccl_json else None
-    tests_dir = args.nccl_tests_dir or knobs["distributed_nccl_tests_dir"]
-    binary = nccl_tests.binary_argv(tests_dir, args.test, args.min_bytes, args.max_bytes, args.factor,
-                                    args.iters, json_path)
-    job = nccl_tests.inventory_job(nodes, binary, args.nproc_per_node) if nodes else \
-        nccl_tests.local_job(args.nproc_per_node, binary, knobs["distributed_ld_library_path"])
+    json_path = f"/tmp/sparklab-nccl-{launchers.run_id()}.json" if args.nccl_json else None
+    tests_dir = args.nccl_tests_dir or knobs["nccl_tests_dir"]
+    binary = binaries.binary_argv(tests_dir, args.test, args.min_bytes, args.max_bytes, args.factor,
+                                  args.iters, json_path)
+    job = binaries.inventory_job(nodes, binary, library_path, args.nproc_per_node) if nodes else \
+        binaries.local_job(args.nproc_per_node, binary, library_path)
     lines = []
     with open(run_dir / "output.log", "w") as log:
         echo = _echo(bool(nodes), log)
         outcome = run_jobs([job], args.timeout, lambda host, line: (lines.append(line), echo(host, line)))
     if outcome.unreachable:
         return _failed(args, run_dir, outcome)
-    json_text = nccl_tests.fetch_json(job, json_path) if json_path else None
-    judged = nccl_tests.judge_run("\n".join(lines), json_text, outcome.outcomes[0].exit_code,
+    json_text = binaries.fetch_json(job, json_path) if json_path else None
+    judged = binaries.judge_run("\n".join(lines), json_text, outcome.outcomes[0].exit_code,
                                   args.threshold or knobs["distributed_nccl_threshold_gbps"],
                                   args.line_rate or knobs["distributed_line_rate_gbps"])
-    result = {"kind": "nccl-tests", "test": f"{args.test}_perf",
-              "hosts": [n.name for n in nodes] if nodes else ["localhost"],
-              "command": job.command or " ".join(job.argv), **judged}
+    result = NcclTestsResult(kind="nccl-tests", test=f"{args.test}_perf",
+                             hosts=[n.name for n in nodes] if nodes else ["localhost"],
+                             command=job.command or " ".join(job.argv), **judged)
     for reason in judged["verdict"]["reasons"]:
         print(f"nccl-tests: {reason}")
     return _finish(args, run_dir, result, judged["verdict"]["exit_code"])

@@ -5,8 +5,8 @@ driver runs on a machine without torch (nccl-tests only needs ssh).
 
 import argparse
 
-from distributed.nccl_format import OPS
-from distributed.sizes import parse_size
+from distributed.nccl_tests.nccl_format import OPS
+from distributed.nccl_tests.sizes import parse_size
 
 
 def _ops(text: str) -> list[str]:

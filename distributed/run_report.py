@@ -7,6 +7,8 @@ from pathlib import Path
 
 import matplotlib
 
+from distributed.results import CollectivesResult, GpuTelemetry, NcclTestsResult, Result, Row, Side, TrainResult
+
 matplotlib.use("Agg")  # no display on the nodes or in CI
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -28,11 +30,11 @@ def human_bytes(size: float) -> str:
         size /= 1024
 
 
-def _cell(side: dict | None, key: str, spec: str) -> str:
+def _cell(side: Side | None, key: str, spec: str) -> str:
     return "–" if side is None else format(side[key], spec)
 
 
-def _bandwidth_rows(rows: list[dict]) -> list[str]:
+def _bandwidth_rows(rows: list[Row]) -> list[str]:
     lines = ["| size | count | time out-of-place (us) | busbw out-of-place (GB/s) | busbw in-place (GB/s) "
              "| #wrong |", "|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
@@ -43,7 +45,7 @@ def _bandwidth_rows(rows: list[dict]) -> list[str]:
     return lines
 
 
-def _telemetry(telemetry: list[dict]) -> list[str]:
+def _telemetry(telemetry: list[GpuTelemetry]) -> list[str]:
     lines = ["## GPU telemetry (nvidia-ml-py)", ""]
     for rank in telemetry:
         where = f"rank {rank['rank']} on {rank['host']}"
@@ -58,7 +60,7 @@ def _telemetry(telemetry: list[dict]) -> list[str]:
     return lines + [""]
 
 
-def _collectives_md(result: dict) -> list[str]:
+def _collectives_md(result: CollectivesResult) -> list[str]:
     verdict = "PASS" if result["wrong_total"] == 0 else f"FAIL: {result['wrong_total']} wrong elements"
     lines = [f"# collectives: {verdict}", "",
              f"{result['world_size']} ranks on {', '.join(result['hosts'])}, backend {result['backend']} "
@@ -70,7 +72,7 @@ def _collectives_md(result: dict) -> list[str]:
     return lines + _telemetry(result["telemetry"])
 
 
-def _nccl_md(result: dict) -> list[str]:
+def _nccl_md(result: NcclTestsResult) -> list[str]:
     verdict, parsed = result["verdict"], result["parsed"]
     busbw = verdict["avg_busbw_gbps"]
     lines = [f"# nccl-tests {result['test']}: {verdict['status'].upper()}", ""]
@@ -83,7 +85,7 @@ def _nccl_md(result: dict) -> list[str]:
     return lines + _bandwidth_rows(parsed["rows"]) + [""]
 
 
-def _train_md(result: dict) -> list[str]:
+def _train_md(result: TrainResult) -> list[str]:
     strategy = result["strategy"] + (f" ZeRO-{result['zero_stage']}" if result["zero_stage"] else "") \
         + (f" HSDP mesh {result['mesh_shape']}" if result["hsdp"] else "")
     trend = "not enough steps to judge" if result["loss_decreased"] is None else (
@@ -104,7 +106,7 @@ def _train_md(result: dict) -> list[str]:
     return lines + _telemetry(result["telemetry"])
 
 
-def _busbw_plot(ax, named_rows: dict, title: str) -> None:
+def _busbw_plot(ax, named_rows: dict[str, list[Row]], title: str) -> None:
     for index, (name, rows) in enumerate(named_rows.items()):
         for place, style in (("out_of_place", "-o"), ("in_place", "--x")):
             points = [(row["size"], row[place]["busbw"]) for row in rows if row[place]]
@@ -117,7 +119,7 @@ def _busbw_plot(ax, named_rows: dict, title: str) -> None:
     ax.set_title(title)
 
 
-def _plot(result: dict, path: Path) -> None:
+def _plot(result: Result, path: Path) -> None:
     figure, ax = plt.subplots(figsize=(8, 5))
     if result["kind"] == "train":
         steps = range(result["first_step"], result["first_step"] + len(result["losses"]))
@@ -140,7 +142,7 @@ def _plot(result: dict, path: Path) -> None:
     plt.close(figure)
 
 
-def write_report(run_dir: Path, result: dict) -> dict[str, Path]:
+def write_report(run_dir: Path, result: Result) -> dict[str, Path]:
     paths = {"json": run_dir / "result.json", "markdown": run_dir / "summary.md",
              "plot": run_dir / "plot.png"}
     paths["json"].write_text(json.dumps(result, indent=1) + "\n")

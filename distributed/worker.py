@@ -4,8 +4,10 @@ import argparse
 import os
 import sys
 
-from distributed import collectives, rank_env, train
+from distributed import collectives
+from distributed.launch import rank_env
 from distributed.options import add_options
+from distributed.train import train_loop
 
 
 def main(argv=None) -> int:
@@ -14,7 +16,7 @@ def main(argv=None) -> int:
     for command in ("collectives", "train"):
         add_options(commands.add_parser(command), command)
     args = parser.parse_args(argv)
-    body = {"collectives": collectives.run, "train": train.run}[args.command]
+    body = {"collectives": collectives.run, "train": train_loop.run}[args.command]
     return rank_env.run_reporting_errors(lambda: body(args))
 
 

@@ -10,7 +10,7 @@ from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.operations import files, pip
 
-from sparklab import knobs
+from sparklab import interconnect, knobs
 from sparklab.lab import this_node
 from sparklab.operations import image_pulled, pip_pinned
 from sparklab.templates import block_syntax
@@ -33,15 +33,12 @@ DEFAULTS = {
     "distributed_master_port": 29500,
     # OMP_NUM_THREADS of every rank (one rank per Spark; more threads only help CPU-side work).
     "distributed_omp_num_threads": 1,
-    # nccl-tests checkout built with `make MPI=1` (binaries in build/).
-    "distributed_nccl_tests_dir": "/opt/nccl-tests",
-    # LD_LIBRARY_PATH for nccl-tests, as NVIDIA's playbook sets it: NCCL build, CUDA, Open MPI.
-    "distributed_ld_library_path": "/opt/nccl/build/lib:/usr/local/cuda/lib64:/usr/lib/aarch64-linux-gnu/openmpi/lib",
-    # Pass mark for nccl-tests' "Avg bus bandwidth" between two Sparks (GB/s): NVIDIA's cluster script
-    # (MIN_NCCL_TEST_BW, 175 Gbps).
-    "distributed_nccl_threshold_gbps": 21.875,
+    # (nccl-tests run from the NCCL role's nccl_tests_dir, with the library path that
+    # sparklab.interconnect.nccl_library_path derives from its nccl_dir, nccl_cuda_home and the node's arch.)
+    # Pass mark for nccl-tests' "Avg bus bandwidth" between two Sparks (GB/s).
+    "distributed_nccl_threshold_gbps": interconnect.NCCL_THRESHOLD_GBPS,
     # One 200GbE QSFP link in GB/s: no bus bandwidth between two nodes can exceed it.
-    "distributed_line_rate_gbps": 25.0,
+    "distributed_line_rate_gbps": interconnect.LINE_RATE_GBPS,
 }
 
 PROFILE = "/etc/profile.d/spark-lab-distributed.sh"
@@ -52,8 +49,9 @@ def distributed_env():
     data = host.data
     node = this_node()
     interfaces = [i["name"] for i in data.get("qsfp_interfaces") or []]
-    files.template(name="Communication interfaces for NCCL, UCX, Open MPI and gloo", src="templates/distributed/profile.sh.j2",
-                   dest=PROFILE, mode="644", interface=interfaces[0] if node else None, jinja_env_kwargs=block_syntax())
+    files.template(name="Communication interfaces for NCCL, UCX, Open MPI and gloo",
+                   src="templates/distributed/profile.sh.j2", dest=PROFILE, mode="644",
+                   env=interconnect.interface_env(interfaces[0]) if node else {}, jinja_env_kwargs=block_syntax())
     # No delete=True: runs on the node write __pycache__ there, and deleting it would be a change every run.
     files.sync(name="distributed package", src="distributed", dest=f"{data.distributed_path}/distributed",
                exclude=["*.pyc"], exclude_dir=["__pycache__", "*/__pycache__"])

@@ -4,9 +4,10 @@ holds the pins of the last build). GPU hosts only."""
 
 from pyinfra import host, logger
 from pyinfra.api import QuoteString, StringCommand, deploy
-from pyinfra.facts.server import Command
+from pyinfra.facts.deb import DebArch
 from pyinfra.operations import apt
 
+from sparklab import interconnect
 from sparklab.builds import pinned_build
 from sparklab.facts import NvidiaGpus
 
@@ -15,14 +16,14 @@ DEFAULTS = {
     "nccl_repo_url": "https://github.com/NVIDIA/nccl.git",
     # -gencode for the GB10 (compute capability 12.1).
     "nccl_gencode": "-gencode=arch=compute_121,code=sm_121",
-    "nccl_dir": "/opt/nccl",
+    "nccl_dir": interconnect.NCCL_DIR,
     # nccl-tests v2.19.6.
     "nccl_tests_commit": "a0b82b2",
     "nccl_tests_repo_url": "https://github.com/NVIDIA/nccl-tests.git",
-    "nccl_tests_dir": "/opt/nccl-tests",
-    "nccl_cuda_home": "/usr/local/cuda",
+    # Also where `python -m distributed nccl-tests` runs them from.
+    "nccl_tests_dir": interconnect.NCCL_TESTS_DIR,
+    "nccl_cuda_home": interconnect.CUDA_HOME,
 }
-MULTIARCH = {"arm64": "aarch64-linux-gnu", "amd64": "x86_64-linux-gnu"}
 
 
 @deploy("NCCL and nccl-tests", data_defaults=DEFAULTS)
@@ -31,8 +32,7 @@ def nccl():
     if not host.get_fact(NvidiaGpus):
         logger.info(f"[{host.name}] NCCL build: not applicable (no NVIDIA GPU)")
         return
-    arch = host.get_fact(Command, command="dpkg --print-architecture")
-    mpi_home = f"/usr/lib/{MULTIARCH[arch]}/openmpi"
+    mpi_home = interconnect.openmpi_home(host.get_fact(DebArch))
     apt.packages(name="Build tools", packages=["build-essential", "git"])
     nccl_pins = f"{data.nccl_version} {data.nccl_gencode}"
     pinned_build("NCCL", data.nccl_dir, nccl_pins, [

@@ -1,24 +1,21 @@
-"""An inventory's nodes as the launcher needs them: SSH settings, first QSFP interface, distributed_* knobs.
+"""An inventory's nodes as the launcher needs them: SSH settings, first QSFP interface, the knobs it reads.
 
-The inventory is loaded in a child process (``python -m distributed.cluster FILE`` prints its hosts as JSON):
-pyinfra's CLI package monkey-patches the whole interpreter with gevent on import, and the launcher's threads,
-subprocesses and SSH sessions should not run under that.
+The inventory is loaded in a child process (``python -m distributed.launch.cluster FILE`` prints its hosts as
+JSON, see ``sparklab.toolcli``). Knobs are resolved there, each host's data else its role's default, so this
+package never reads a role's defaults itself.
 """
 
-import json
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-from roles.distributed_env import DEFAULTS
+from sparklab.toolcli import UsageError, load_inventory_hosts, serve_inventory_hosts
 
-REPO = Path(__file__).resolve().parent.parent
-_ERROR_MARK = "@@inventory-error@@ "
-
-
-class UsageError(Exception):
-    """A problem with the command line, the inventory or the environment: exit status 2."""
+# The knobs the launcher reads: the distributed_env role's, and the NCCL role's install paths.
+SETTINGS = (
+    "distributed_mode", "distributed_path", "distributed_venv", "distributed_pytorch_image",
+    "distributed_container_gpus", "distributed_master_port", "distributed_omp_num_threads",
+    "distributed_nccl_threshold_gbps", "distributed_line_rate_gbps",
+    "nccl_dir", "nccl_tests_dir", "nccl_cuda_home",
+)
 
 
 @dataclass(frozen=True)
@@ -28,7 +25,7 @@ class Node:
     lab_user: str
     iface: str  # first QSFP interface: every rank's traffic goes over it
     address: str  # that interface's IPv4 address
-    knobs: dict  # distributed_* knobs, defaults filled in
+    knobs: dict  # SETTINGS, defaults filled in
 
     def knob(self, key: str):
         return self.knobs[f"distributed_{key}"]
@@ -43,7 +40,7 @@ def hosts_of(lab) -> list[dict]:
     """Plain data of a validated lab: what ``nodes_from_hosts`` needs."""
     return [{"name": h.name, "ssh": h.ssh, "lab_user": h.lab_user,
              "qsfp": [[i.name, str(i.address.ip)] for i in h.qsfp_interfaces],
-             "knobs": {k: v for k, v in h.knobs.items() if k.startswith("distributed_")}} for h in lab.hosts]
+             "knobs": {key: h.setting(key) for key in SETTINGS}} for h in lab.hosts]
 
 
 def nodes_from_hosts(hosts: list[dict], only: list[str] | None = None) -> list[Node]:
@@ -59,8 +56,7 @@ def nodes_from_hosts(hosts: list[dict], only: list[str] | None = None) -> list[N
             raise UsageError(f"host {host['name']}: no qsfp_interfaces in the inventory; "
                              "distributed runs need the link")
         iface, address = host["qsfp"][0]
-        nodes.append(Node(host["name"], host["ssh"], host["lab_user"], iface, address,
-                          {**DEFAULTS, **host["knobs"]}))
+        nodes.append(Node(host["name"], host["ssh"], host["lab_user"], iface, address, host["knobs"]))
     if not nodes:
         raise UsageError("the inventory has no hosts")
     return nodes
@@ -71,20 +67,8 @@ def nodes_from_lab(lab, only: list[str] | None = None) -> list[Node]:
 
 
 def nodes_from_inventory(path: str, only: list[str] | None = None) -> list[Node]:
-    if not Path(path).is_file():  # pyinfra would take a missing file's name for a host name
-        raise UsageError(f"no inventory file {path}")
-    loaded = subprocess.run([sys.executable, "-m", "distributed.cluster", str(Path(path).resolve())],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
-    if loaded.returncode != 0:
-        _, marked, message = loaded.stderr.partition(_ERROR_MARK)
-        raise UsageError(message.strip() if marked else f"cannot load {path}: {loaded.stderr.strip()}")
-    return nodes_from_hosts(json.loads(loaded.stdout), only)
+    return nodes_from_hosts(load_inventory_hosts("distributed.launch.cluster", path), only)
 
 
 if __name__ == "__main__":
-    from sparklab.inventory import load_lab
-
-    try:
-        print(json.dumps(hosts_of(load_lab(sys.argv[1]))))
-    except Exception as error:  # InventoryError (ours or pyinfra's): its message names host and field
-        sys.exit(f"{_ERROR_MARK}{error}")
+    serve_inventory_hosts(hosts_of)

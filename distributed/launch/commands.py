@@ -5,6 +5,8 @@ Pure functions of their arguments, so the unit tests can pin every flag.
 
 import shlex
 
+from sparklab.interconnect import interface_env
+
 # NVIDIA's "NCCL for Two Sparks" playbook: mpirun reaches the other node over ssh without host key prompts.
 NVIDIA_RSH_AGENT = "ssh -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"
 # NVIDIA's way to run the NGC PyTorch container on a Spark.
@@ -14,10 +16,7 @@ DOCKER_FLAGS = ["--network", "host", "--ipc=host", "--ulimit", "memlock=-1", "--
 def comm_env(iface: str, master_addr: str, master_port: int, omp_threads: int) -> dict[str, str]:
     """Every rank's communication environment: all traffic on ``iface``, rendezvous at ``master_addr``."""
     return {
-        "NCCL_SOCKET_IFNAME": iface,
-        "GLOO_SOCKET_IFNAME": iface,
-        "UCX_NET_DEVICES": iface,
-        "OMPI_MCA_btl_tcp_if_include": iface,
+        **interface_env(iface),
         "MASTER_ADDR": master_addr,
         "MASTER_PORT": str(master_port),
         "OMP_NUM_THREADS": str(omp_threads),

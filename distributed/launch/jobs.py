@@ -17,6 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from distributed.protocol import ERROR_MARK, RESULT_MARK
+from distributed.results import Result
 
 STOP_GRACE_S = 10
 
@@ -48,7 +49,7 @@ class Outcome:
 @dataclass
 class RunResult:
     outcomes: list[Outcome]
-    result: dict | None
+    result: Result | None  # rank 0's marked result line
     error: str | None  # first marked rank error, or what went wrong
     timed_out: bool
 
@@ -114,7 +115,7 @@ class _Remote:
         self.job, self.conn, self.runner, self.stopped = job, None, None, False
 
     def run(self, events: queue.Queue, index: int) -> None:
-        from distributed.ssh import connect
+        from distributed.launch.connections import connect
 
         sink = _Lines(events, index)
         try:
@@ -148,7 +149,7 @@ class _Remote:
                 self.runner.send_interrupt(KeyboardInterrupt())
             _later(STOP_GRACE_S, self.runner.kill)
         if self.job.cleanup:
-            from distributed.ssh import connect
+            from distributed.launch.connections import connect
 
             # Best effort: the host may be the one that is down.
             with contextlib.suppress(Exception), connect(self.job.node) as conn:

@@ -12,19 +12,13 @@ import socket
 import sys
 import time
 
-from distributed import commands
-from distributed.cluster import UsageError
-from distributed.streams import Job
+from distributed.launch import commands
+from distributed.launch.jobs import Job
+from sparklab.toolcli import UsageError, free_port
 
 
 def run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def local_jobs(worker: list[str], nproc: int, launcher: str, timeout_s: int) -> list[Job]:

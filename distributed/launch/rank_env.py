@@ -16,6 +16,7 @@ import torch
 import torch.distributed as dist
 
 from distributed.protocol import ERROR_MARK, RESULT_MARK
+from distributed.results import Result
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def emit_result(result: dict) -> None:
+def emit_result(result: Result) -> None:
     print(RESULT_MARK + json.dumps(result), flush=True)
 
 

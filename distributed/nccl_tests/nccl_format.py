@@ -6,6 +6,8 @@ result table, so that our own benchmark prints rows an nccl-tests reader (or par
 
 import math
 
+from distributed.results import Row, Side
+
 OPS = ("all_reduce", "all_gather", "reduce_scatter", "broadcast", "all_to_all")
 # Ops whose printed count is per rank and whose buffer is split across ranks (16-byte aligned chunks).
 _SPLIT_OPS = ("all_gather", "reduce_scatter", "all_to_all")
@@ -65,7 +67,7 @@ def header_lines() -> list[str]:
     return [line.rstrip() for line in lines]
 
 
-def _side(result: dict | None) -> str:
+def _side(result: Side | None) -> str:
     if result is None:  # not run (nccl-tests' writeBenchMarkLineNullBody)
         return " " * 32
     wrong = "    N/A" if result["wrong"] is None else "  %6g" % result["wrong"]
@@ -75,7 +77,7 @@ def _side(result: dict | None) -> str:
     )
 
 
-def row_line(row: dict) -> str:
+def row_line(row: Row) -> str:
     """One result row; ``row`` has size, count, type, redop, root, out_of_place and in_place."""
     line = "%12li  %12li  %8s  %6s  %6s" % (row["size"], row["count"], row["type"], row["redop"],
                                              "%6i" % row["root"])

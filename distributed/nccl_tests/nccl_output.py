@@ -8,6 +8,8 @@ Lines that are not nccl-tests' own (NCCL INFO, ssh warnings, mpirun noise) are s
 import json
 import re
 
+from distributed.results import NcclRun, Row, Side
+
 _TYPES = {"int8", "uint8", "int32", "uint32", "int64", "uint64", "half", "float", "double", "bfloat16",
           "fp8_e4m3", "fp8_e5m2", "f8e4m3", "f8e5m2"}
 _NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)"
@@ -25,7 +27,7 @@ def _number(token: str) -> float:
     return float(token)
 
 
-def _side(tokens: list[str]) -> dict:
+def _side(tokens: list[str]) -> Side:
     time_us, algbw, busbw, wrong = tokens
     return {
         "time_us": _number(time_us), "algbw": _number(algbw), "busbw": _number(busbw),
@@ -33,7 +35,7 @@ def _side(tokens: list[str]) -> dict:
     }
 
 
-def _row(line: str) -> dict | None:
+def _row(line: str) -> Row | None:
     """A result row, or None for any other line. Handles both sides, one side, and rows without root."""
     tokens = line.split()
     if len(tokens) < 8 or not (tokens[0].isdigit() and tokens[1].isdigit()) or tokens[2] not in _TYPES:
@@ -50,9 +52,9 @@ def _row(line: str) -> dict | None:
             "root": root, "out_of_place": out_of_place, "in_place": in_place}
 
 
-def parse_text(text: str) -> dict:
+def parse_text(text: str) -> NcclRun:
     """The result of one nccl-tests run from its stdout."""
-    result = {"test": None, "version": None, "nccl_version": None, "config": None, "devices": [], "rows": [],
+    result: NcclRun = {"test": None, "version": None, "nccl_version": None, "config": None, "devices": [], "rows": [],
               "out_of_bounds": None, "avg_busbw": None, "errors": []}
     for raw in text.splitlines():
         line = raw.strip().replace("\r", "")
@@ -82,7 +84,7 @@ def _json_number(value) -> float:
     return float(value)  # nccl-tests writes NaN as the string "nan"
 
 
-def _json_side(side: dict | None) -> dict | None:
+def _json_side(side: dict | None) -> Side | None:
     if side is None:
         return None
     return {
@@ -92,7 +94,7 @@ def _json_side(side: dict | None) -> dict | None:
     }
 
 
-def parse_json(text: str) -> dict:
+def parse_json(text: str) -> NcclRun:
     """The result of one nccl-tests run from its ``-J`` file."""
     data = json.loads(text)
     config = data.get("config") or {}
@@ -120,6 +122,6 @@ def parse_json(text: str) -> dict:
     }
 
 
-def wrong_total(result: dict) -> int:
+def wrong_total(result: NcclRun) -> int:
     return sum(side["wrong"] or 0 for row in result["rows"]
                for side in (row["out_of_place"], row["in_place"]) if side)

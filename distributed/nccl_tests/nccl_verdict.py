@@ -6,12 +6,12 @@ nothing to judge (the binary did not run or printed no rows).
 
 from statistics import mean
 
-from distributed.nccl_output import wrong_total
+from distributed.nccl_tests.nccl_output import wrong_total
+from distributed.results import NcclRun, Verdict
+from sparklab.toolcli import FAIL, PASS, USAGE
 
-PASS, FAIL, ERROR = 0, 1, 2
 
-
-def avg_busbw(result: dict) -> float | None:
+def avg_busbw(result: NcclRun) -> float | None:
     """nccl-tests' "Avg bus bandwidth" line, else the mean busbw over every measured size and place."""
     if result["avg_busbw"] is not None:
         return result["avg_busbw"]
@@ -20,7 +20,7 @@ def avg_busbw(result: dict) -> float | None:
     return mean(values) if values else None
 
 
-def judge(result: dict, threshold_gbps: float, line_rate_gbps: float) -> dict:
+def judge(result: NcclRun, threshold_gbps: float, line_rate_gbps: float) -> Verdict:
     busbw = avg_busbw(result)
     verdict = {"avg_busbw_gbps": busbw, "threshold_gbps": threshold_gbps, "line_rate_gbps": line_rate_gbps,
                "fraction_of_line_rate": None if busbw is None else busbw / line_rate_gbps, "reasons": []}
@@ -28,7 +28,7 @@ def judge(result: dict, threshold_gbps: float, line_rate_gbps: float) -> dict:
     if not result["rows"]:
         first_error = f": {result['errors'][0]}" if result["errors"] else ""
         reasons.append("nccl-tests printed no result rows" + first_error)
-        return {**verdict, "status": "error", "exit_code": ERROR}
+        return {**verdict, "status": "error", "exit_code": USAGE}
     wrong = wrong_total(result)
     if wrong or result["out_of_bounds"]:
         count = max(wrong, result["out_of_bounds"] or 0)

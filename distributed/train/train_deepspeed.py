@@ -10,7 +10,7 @@ import warnings
 
 import torch
 
-from distributed.gpt import loss_of
+from distributed.train.gpt import loss_of
 
 
 class DeepSpeedTrainer:

@@ -13,7 +13,7 @@ from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_di
 from torch.distributed.device_mesh import init_device_mesh
 from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
-from distributed.gpt import loss_of
+from distributed.train.gpt import loss_of
 
 
 def device_mesh(rank, hsdp: bool, shard_size: int | None):

@@ -12,10 +12,11 @@ from statistics import mean, median
 import torch
 import torch.distributed as dist
 
-from distributed import rank_env
-from distributed.gpt import GPT
+from distributed.launch import rank_env
+from distributed.results import LossTrend, TrainResult
 from distributed.telemetry import GpuSampler
-from distributed.train_data import VOCAB, SyntheticBatches, TextBatches
+from distributed.train.gpt import GPT
+from distributed.train.train_data import VOCAB, SyntheticBatches, TextBatches
 
 
 def use_bf16(precision: str, device: torch.device) -> bool:
@@ -32,15 +33,15 @@ def peak_memory(device: torch.device) -> dict:
 
 def make_trainer(model, rank, args, bf16):
     if args.strategy == "fsdp":
-        from distributed.train_fsdp import FsdpTrainer
+        from distributed.train.train_fsdp import FsdpTrainer
 
         return FsdpTrainer(model, rank, args, bf16)
-    from distributed.train_deepspeed import DeepSpeedTrainer  # imports deepspeed: only when asked for
+    from distributed.train.train_deepspeed import DeepSpeedTrainer  # imports deepspeed: only when asked for
 
     return DeepSpeedTrainer(model, rank, args, bf16)
 
 
-def loss_trend(losses: list[float]) -> dict:
+def loss_trend(losses: list[float]) -> LossTrend:
     """First-5 and last-5 step means; ``loss_decreased`` is None when there are too few steps to tell."""
     if len(losses) < 10:
         return {"first5_mean": None, "last5_mean": None, "loss_decreased": None}
@@ -81,16 +82,16 @@ def run(args) -> None:
     dist.all_gather_object(memory, {"rank": rank.rank, "host": rank.host, **peak_memory(rank.device)})
     if rank.rank == 0:
         steady = step_times[1:] or step_times  # the first step pays for warm-up
-        rank_env.emit_result({
-            "kind": "train", "strategy": args.strategy,
-            "zero_stage": args.zero_stage if args.strategy == "deepspeed" else None,
-            "hsdp": args.hsdp, "mesh_shape": getattr(trainer, "mesh_shape", None),
-            "backend": rank.backend, "device_type": rank.device.type, "precision": "bf16" if bf16 else "fp32",
-            "world_size": rank.world_size, "hosts": sorted({t["host"] for t in telemetry}),
-            "data": args.data or "synthetic", "parameters": parameters, "steps": args.steps,
-            "first_step": start + 1, "losses": losses, "step_times_s": step_times,
-            "tokens_per_step": tokens_per_step,
-            "tokens_per_s": tokens_per_step / median(steady) if steady else None,
-            **loss_trend(losses), "peak_memory": memory, "checkpoints": checkpoints,
-            "resumed_from": start or None, "telemetry": telemetry,
-        })
+        rank_env.emit_result(TrainResult(
+            kind="train", strategy=args.strategy,
+            zero_stage=args.zero_stage if args.strategy == "deepspeed" else None,
+            hsdp=args.hsdp, mesh_shape=getattr(trainer, "mesh_shape", None),
+            backend=rank.backend, device_type=rank.device.type, precision="bf16" if bf16 else "fp32",
+            world_size=rank.world_size, hosts=sorted({t["host"] for t in telemetry}),
+            data=args.data or "synthetic", parameters=parameters, steps=args.steps,
+            first_step=start + 1, losses=losses, step_times_s=step_times,
+            tokens_per_step=tokens_per_step,
+            tokens_per_s=tokens_per_step / median(steady) if steady else None,
+            **loss_trend(losses), peak_memory=memory, checkpoints=checkpoints,
+            resumed_from=start or None, telemetry=telemetry,
+        ))

@@ -5,6 +5,8 @@ import re
 import pytest
 from planner import fake_hosts_like, plan
 
+from sparklab.interconnect import nccl_library_path
+
 # NVIDIA's file for node 1 (dgx-spark-playbooks, "Connect Two Sparks", step 3).
 NVIDIA_NODE1 = """network:
   version: 2
@@ -80,3 +82,27 @@ def test_an_unplugged_cable_fails_the_host_before_anything_is_written(request, m
     assert first.name == "QSFP preflight | QSFP interfaces present"
     assert "QSFP interface enP2p1s0f1np1 not found on @fake/spark-1" in first.shell()
     assert first.shell().endswith(">&2; exit 1")
+
+
+def test_profile_holds_the_interface_variables_of_the_first_link(planned):
+    profile = ops(planned, "spark-1")[
+        "Distributed environment | Communication interfaces for NCCL, UCX, Open MPI and gloo"]
+    upload = next(c for c in profile.commands if isinstance(c, tuple))
+    assert upload[2] == "/etc/profile.d/spark-lab-distributed.sh"
+    assert without_comments(upload[1]) == "".join(
+        f"export {name}=enp1s0f1np1\n"
+        for name in ("NCCL_SOCKET_IFNAME", "UCX_NET_DEVICES", "OMPI_MCA_btl_tcp_if_include", "GLOO_SOCKET_IFNAME"))
+
+
+def test_nccl_paths_derive_from_the_knobs_and_the_debian_architecture(request, mesh_dir):
+    """nccl-tests build against the arch's Open MPI (pyinfra's DebArch fact) in the dirs the knobs name: the
+    same knobs and arch that give ``python -m distributed nccl-tests`` its binary and library path."""
+    dgx_os = {**request.getfixturevalue("dgx_os_module"), "dpkg --print-architecture": "amd64"}
+    planned = plan(fake_hosts_like("inventories/two_sparks.py", dgx_os, users_authorized_key_files=[],
+                                   ssh_mesh_key_dir=str(mesh_dir), nccl_dir="/srv/nccl",
+                                   nccl_tests_dir="/srv/nccl-tests"), "deploys/level6.py")
+    tests = ops(planned, "spark-1")["NCCL and nccl-tests | Build nccl-tests"].shell()
+    assert "make -C /srv/nccl-tests -j$(nproc) MPI=1 MPI_HOME=/usr/lib/x86_64-linux-gnu/openmpi" in tests
+    assert "CUDA_HOME=/usr/local/cuda NCCL_HOME=/srv/nccl/build" in tests
+    assert nccl_library_path("/srv/nccl", "/usr/local/cuda", "amd64") == (
+        "/srv/nccl/build/lib:/usr/local/cuda/lib64:/usr/lib/x86_64-linux-gnu/openmpi/lib")

@@ -6,12 +6,14 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from distributed.nccl_format import OPS, bandwidths
+from distributed.nccl_tests.nccl_format import OPS, bandwidths
+from distributed.results import CollectivesResult, OpResult, Row, Side
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -27,10 +29,13 @@ def test_two_rank_gloo_sweep(tmp_path):
     result = json.loads(out.read_text())
     assert result["backend"] == "gloo" and result["world_size"] == 2 and result["wrong_total"] == 0
     assert list(result["ops"]) == list(OPS)
+    assert set(result) == set(get_type_hints(CollectivesResult))
+    assert {frozenset(data) for data in result["ops"].values()} == {frozenset(get_type_hints(OpResult))}
     for op, data in result["ops"].items():
         assert [row["size"] for row in data["rows"]] == [1024, 4096, 16384]
         for row in data["rows"]:
             side = row["out_of_place"]
+            assert set(row) == set(get_type_hints(Row)) and set(side) == set(get_type_hints(Side))
             assert side["wrong"] == 0 and side["time_us"] > 0
             assert (side["algbw"], side["busbw"]) == pytest.approx(
                 bandwidths(op, row["count"], 4, side["time_us"] / 1e6, 2))
@@ -44,7 +49,8 @@ def test_two_rank_gloo_sweep(tmp_path):
 def _rank_checking_ops(rank, store_path, out_dir):
     import torch
 
-    from distributed import collectives, rank_env
+    from distributed import collectives
+    from distributed.launch import rank_env
 
     dist.init_process_group("gloo", store=dist.FileStore(store_path, 2), rank=rank, world_size=2,
                             timeout=timedelta(seconds=60))

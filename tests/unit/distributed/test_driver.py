@@ -6,11 +6,14 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
 
+from distributed.results import NcclRun, NcclTestsResult, Verdict
+
 REPO = Path(__file__).resolve().parents[3]
-OUTPUTS = Path(__file__).parent / "nccl_outputs"
+OUTPUTS = Path(__file__).parent / "nccl_tests" / "nccl_outputs"
 
 pytestmark = pytest.mark.skipif(subprocess.run(["which", "mpirun"], capture_output=True).returncode != 0,
                                 reason="Open MPI's mpirun is not installed (apt-get install openmpi-bin)")
@@ -39,6 +42,9 @@ def test_passing_run(tmp_path):
     done, result = nccl_tests(tmp_path, fake_nccl_tests(tmp_path, "all_gather_16G_two_sparks.txt"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert result["status"] == "pass" and result["source"] == "text"
+    assert set(result) == set(get_type_hints(NcclTestsResult))
+    assert set(result["verdict"]) == set(get_type_hints(Verdict))
+    assert set(result["parsed"]) == set(get_type_hints(NcclRun))
     assert result["verdict"]["avg_busbw_gbps"] == 22.9812 and result["verdict"]["threshold_gbps"] == 21.875
     assert result["command"].split()[-7:] == [f"{tmp_path}/nccl-tests/build/all_gather_perf", "-b", "17179869184",
                                               "-e", "17179869184", "-f", "2"]

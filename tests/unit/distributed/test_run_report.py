@@ -3,11 +3,11 @@
 import json
 from pathlib import Path
 
-from distributed.nccl_output import parse_text
-from distributed.nccl_verdict import judge
-from distributed.report import human_bytes, new_run_dir, write_report
+from distributed.nccl_tests.nccl_output import parse_text
+from distributed.nccl_tests.nccl_verdict import judge
+from distributed.run_report import human_bytes, new_run_dir, write_report
 
-OUTPUTS = Path(__file__).parent / "nccl_outputs"
+OUTPUTS = Path(__file__).parent / "nccl_tests" / "nccl_outputs"
 NO_GPU = {"rank": 0, "host": "vm", "available": False, "index": 0, "reason": "no NVIDIA GPU: NVML Shared Library Not Found"}
 GB10 = {"rank": 1, "host": "spark-2", "available": True, "index": 0, "name": "NVIDIA GB10", "interval_s": 0.5,
         "samples": [{"t_s": 0.0}], "summary": {"gpu_util_pct": {"min": 80, "mean": 90.5, "max": 99},

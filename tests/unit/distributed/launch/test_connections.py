@@ -10,21 +10,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+from distributed.results import FailedRun
+from sparklab.toolcli import free_port
+
+REPO = Path(__file__).resolve().parents[4]
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 TORCHRUN = Path(sys.executable).with_name("torchrun")
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not Path(SSHD).exists() or not TORCHRUN.exists(),
                                 reason="needs root, openssh-server's sshd and torchrun next to this python")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +91,4 @@ def test_a_node_that_fails_stops_the_other(sshd, tmp_path):
     assert done.returncode == 1 and time.monotonic() - began < 60
     assert result["error"].startswith("node-b exited with 127: env: '/nonexistent/bin/torchrun'")
     assert result["exit_codes"]["node-a"] != 0  # stopped while it waited at the rendezvous
+    assert set(result) == set(get_type_hints(FailedRun))

@@ -3,9 +3,9 @@
 import sys
 import time
 
-from distributed.cluster import Node
+from distributed.launch.cluster import Node
+from distributed.launch.jobs import Job, run_jobs
 from distributed.protocol import ERROR_MARK, RESULT_MARK
-from distributed.streams import Job, run_jobs
 
 
 def python(host, code):

@@ -2,9 +2,15 @@
 
 import pytest
 
-from distributed.nccl_format import bandwidths, byte_counts, float_field, footer_lines, header_lines, row_line
-from distributed.nccl_output import parse_text
-from distributed.sizes import parse_size, size_sweep
+from distributed.nccl_tests.nccl_format import (
+    bandwidths,
+    byte_counts,
+    float_field,
+    footer_lines,
+    header_lines,
+    row_line,
+)
+from distributed.nccl_tests.nccl_output import parse_text
 
 
 @pytest.mark.parametrize(
@@ -68,14 +74,3 @@ def test_our_rows_read_back_through_the_nccl_tests_parser():
     assert (parsed["out_of_bounds"], parsed["avg_busbw"]) == (2097152, 0.3847)
     assert header_lines()[2].split() == ["#", "size", "count", "type", "redop", "root", "time", "algbw", "busbw",
                                          "#wrong", "time", "algbw", "busbw", "#wrong"]
-
-
-def test_sizes():
-    assert [parse_size(s) for s in ("8", "1K", "4M", "16G", "2kb")] == [8, 1024, 4 << 20, 16 << 30, 2048]
-    assert size_sweep(1024, 4 << 20, 2)[-1] == 4 << 20 and len(size_sweep(1024, 4 << 20, 2)) == 13
-    assert size_sweep(8, 100, 4) == [8, 32]
-    for bad in ("1.5M", "M", "-1"):
-        with pytest.raises(ValueError):
-            parse_size(bad)
-    with pytest.raises(ValueError):
-        size_sweep(8, 4, 2)

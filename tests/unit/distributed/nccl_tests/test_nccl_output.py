@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from distributed.nccl_output import parse_json, parse_text, wrong_total
+from distributed.nccl_tests.nccl_output import parse_json, parse_text, wrong_total
 
 OUTPUTS = Path(__file__).parent / "nccl_outputs"
 

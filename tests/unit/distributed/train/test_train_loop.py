@@ -1,15 +1,21 @@
 """Real 2-process training runs on gloo. Fast: FSDP2 learns, on synthetic data and on a text file; a failing
 rank fails the run. Slow (several runs each, ~10 s of process start per run on 2 cores; DeepSpeed JIT-builds
-its CPU comm op once): exact resume for FSDP2 and DeepSpeed ZeRO-3, ZeRO 1/2 against FSDP2, HSDP."""
+its CPU comm op once): exact resume for FSDP2 and DeepSpeed ZeRO-3, ZeRO 1/2 against FSDP2, HSDP. Without
+processes: the loss trend and the precision. The result has exactly the keys ``results.TrainResult`` declares."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
+import torch
 
-REPO = Path(__file__).resolve().parents[3]
+from distributed.results import FailedRun, TrainResult
+from distributed.train.train_loop import loss_trend, use_bf16
+
+REPO = Path(__file__).resolve().parents[4]
 SMALL = ["--d-model", "64", "--layers", "2", "--heads", "2", "--seq-len", "32", "--backend", "gloo",
          "--nproc-per-node", "2"]
 
@@ -24,6 +30,7 @@ def train(tmp_path, name, *args, expect=0):
 
 
 def check_learns(result, strategy):
+    assert set(result) == set(get_type_hints(TrainResult))
     assert result["strategy"] == strategy and result["world_size"] == 2 and result["backend"] == "gloo"
     assert len(result["losses"]) == 10 and result["first_step"] == 1
     assert result["last5_mean"] < result["first5_mean"] and result["loss_decreased"] is True
@@ -63,6 +70,7 @@ def test_a_failing_rank_fails_the_run_with_its_error(tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     failure = json.loads(out.read_text())
     assert done.returncode == 1 and failure["status"] == "fail"
+    assert set(failure) == set(get_type_hints(FailedRun))
     assert failure["error"].startswith("rank ") and "FileNotFoundError" in failure["error"]
 
 
@@ -94,3 +102,14 @@ def test_hsdp_replicas_stay_in_sync(tmp_path):
     hsdp = train(tmp_path, "hsdp", "--strategy", "fsdp", "--steps", "10", "--hsdp", "--hsdp-shard-size", "1")
     assert hsdp["mesh_shape"] == [2, 1]
     assert hsdp["losses"] == pytest.approx(full["losses"], rel=1e-4)
+
+
+def test_loss_trend():
+    assert loss_trend([5, 4, 3]) == {"first5_mean": None, "last5_mean": None, "loss_decreased": None}
+    assert loss_trend(list(range(10, 0, -1)))["loss_decreased"] is True
+    assert loss_trend([1.0] * 10)["loss_decreased"] is False
+
+
+def test_precision_follows_the_device():
+    assert use_bf16("auto", torch.device("cpu")) is False
+    assert use_bf16("bf16", torch.device("cpu")) is True and use_bf16("fp32", torch.device("cpu")) is False
