@@ -54,11 +54,11 @@ def _healthy(paths: Paths, hosts: list[Host]) -> bool:
 
 
 def _mirror(paths: Paths) -> None:
-    """The lab mirror's content (simlab/mirror.py): files for :8080, images into the registry."""
-    from simlab import mirror
+    """The lab mirror's content (simlab/mirror/): files for :8080, images into the registry."""
+    from simlab.mirror import registry_push, served_tree
     t0 = time.monotonic()
-    mirror.build(Path(paths.state) / "mirror")
-    mirror.push_images(f"{config.LAB_ADDR}:{config.REGISTRY_PORTS[0]}")
+    served_tree.build(Path(paths.state) / "mirror")
+    registry_push.push_images(f"{config.LAB_ADDR}:{config.REGISTRY_PORTS[0]}")
     log(f"mirror built and images pushed in {time.monotonic() - t0:.1f}s")
 
 
