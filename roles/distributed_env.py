@@ -11,7 +11,7 @@ from pyinfra.api import deploy
 from pyinfra.operations import files, pip
 
 from sparklab import knobs
-from sparklab.lab import this_node
+from sparklab.peers import this_node
 from sparklab.operations import image_pulled, pip_pinned
 from sparklab.templates import block_syntax
 

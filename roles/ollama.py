@@ -13,7 +13,7 @@ from pyinfra.operations import files, server, systemd
 
 from roles.users import home
 from sparklab import knobs
-from sparklab.engines import ollama_port
+from sparklab.engine_instances import ollama_port
 from sparklab.operations import ollama_models_pulled, tarball_extracted
 
 DEFAULTS = {

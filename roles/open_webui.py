@@ -5,7 +5,7 @@ from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.operations import files, systemd
 
-from roles.engines import DOCKER
+from roles.inference_engines import DOCKER
 from sparklab.operations import image_pulled
 from sparklab.systemd import exec_line
 from sparklab.templates import block_syntax

@@ -14,7 +14,7 @@ from pyinfra.api import deploy
 from pyinfra.operations import files
 
 from roles.users import home
-from sparklab.lab import nodes
+from sparklab.peers import nodes
 from sparklab.operations import peer_host_keys, secret_file
 from sparklab.templates import render
 

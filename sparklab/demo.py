@@ -13,13 +13,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sparklab import rehearse
+from sparklab import runner
 
-INVENTORY = rehearse.SIM_INVENTORY
+INVENTORY = runner.SIM_INVENTORY
 
 
 def highest_level() -> int:
-    levels = [int(m.group(1)) for p in (rehearse.REPO / "deploys").glob("level*.py")
+    levels = [int(m.group(1)) for p in (runner.REPO / "deploys").glob("level*.py")
               if (m := re.fullmatch(r"level(\d)\.py", p.name))]
     return max(levels)
 
@@ -34,7 +34,7 @@ def stand_in_secrets() -> None:
 
 def main() -> int:
     stand_in_secrets()
-    up = rehearse.simlab("up")
+    up = runner.simlab("up")
     print(up.stdout, end="")
     if up.returncode != 0:
         print(up.stderr[-4000:], file=sys.stderr)
@@ -45,7 +45,7 @@ def main() -> int:
     runs = []
     for attempt in ("first run", "second run"):
         print(f"--> {attempt}: pyinfra -y --json {INVENTORY} {deploy_file}", flush=True)
-        run = rehearse.deploy(INVENTORY, deploy_file)
+        run = runner.deploy(INVENTORY, deploy_file)
         runs.append(run)
         t = run.totals
         lines.append(f"{attempt:<11} changed {t.get('success', '?'):>3}  unchanged {t.get('no_change', '?'):>3}"
@@ -59,7 +59,7 @@ def main() -> int:
                  ("" if idempotent or second is None else f" ({len(second.changed)} changed: {second.changed[:5]})"))
     with tempfile.TemporaryDirectory() as tmp:
         print(f"--> checkpoints: levels 1..{level}", flush=True)
-        check = rehearse.checkpoints(INVENTORY, level, Path(tmp) / "report.json")
+        check = runner.checkpoints(INVENTORY, level, Path(tmp) / "report.json")
     rows = [["checkpoint", *check.hosts]] + [
         [item.removeprefix("test_"), *(by_host.get(h, "-") for h in check.hosts)] for item, by_host in check.items.items()]
     widths = [max(len(row[i]) for row in rows) + 2 for i in range(len(rows[0]))]

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sparklab import knobs as role_knobs
-from sparklab.engines import instances_of
+from sparklab.engine_instances import instances_of
 
 # Interface names as the kernel allows them (IFNAMSIZ - 1 characters).
 IFNAME_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from sparklab.checkpoints import not_applicable
-from sparklab.engines import instances_of, ollama_port
+from sparklab.engine_instances import instances_of, ollama_port
 from sparklab.facts import ollama_model_name
 
 pytestmark = pytest.mark.level(2)

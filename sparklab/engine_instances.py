@@ -1,5 +1,5 @@
 """Inference engine instances: what the inventory's ``engines`` says, resolved against the engine
-catalog and the curriculum profiles (role knobs of ``roles.engines``), and checked before connecting.
+catalog and the curriculum profiles (role knobs of ``roles.inference_engines``), and checked before connecting.
 
 An instance is one systemd unit ``engine-<name>``. Its settings are the catalog entry of its engine,
 overridden by its profile, overridden by the instance's own keys; ``{model}``, ``{served_model}``,

@@ -17,9 +17,9 @@ from pyinfra.api.exceptions import DeployError
 from pyinfra.operations import apt, files, systemd
 
 from roles.users import home
-from sparklab import knobs, secrets
+from sparklab import host_secrets, knobs
 from sparklab.builds import pinned_build
-from sparklab.engines import CONFIG_MOUNT, Instance, instances_of
+from sparklab.engine_instances import CONFIG_MOUNT, Instance, instances_of
 from sparklab.facts import NvidiaGpus
 from sparklab.operations import image_pulled
 from sparklab.systemd import exec_line
@@ -144,12 +144,12 @@ def _env_file(instance: Instance) -> tuple[str, object] | None:
     """The instance's secrets in a 0600 env file; None (and a warning) when one is missing."""
     lines = []
     for var, secret in sorted(instance.spec.secrets.items()):
-        value = secrets.read(secret, f"engine {instance.name}")
+        value = host_secrets.read(secret, f"engine {instance.name}")
         if value is None:
             return None
         lines.append(f"{var}={value}")
-    path = f"{secrets.SECRETS_DIR}/{instance.unit}.env"
-    return path, secrets.put(instance.unit, "\n".join(lines), dest=path)
+    path = f"{host_secrets.SECRETS_DIR}/{instance.unit}.env"
+    return path, host_secrets.put(instance.unit, "\n".join(lines), dest=path)
 
 
 def _docker_run(data, instance: Instance, env_file: str, config_dir: str | None) -> list[str]:
@@ -231,7 +231,7 @@ def _engine(data, instance: Instance, conflicts: str) -> None:
 
 
 @deploy("Inference engines", data_defaults=DEFAULTS)
-def engines():
+def inference_engines():
     data = host.data
     try:
         instances = instances_of(knobs.value)
