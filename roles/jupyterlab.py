@@ -12,8 +12,9 @@ from pyinfra.api import deploy
 from pyinfra.api.exceptions import DeployError
 from pyinfra.operations import files, pip, systemd
 
+from roles import knob
 from roles.users import home
-from sparklab import host_secrets, knobs
+from sparklab import host_secrets
 from sparklab.facts import FileText
 from sparklab.operations import pip_pinned
 
@@ -48,7 +49,7 @@ def jupyterlab():
     user, venv, etc = data.lab_user, data.jupyterlab_venv, data.jupyterlab_config_dir
     pip.venv(name="JupyterLab venv", path=venv, python="python3")
     pip_pinned(name=f"jupyterlab=={data.jupyterlab_version}", venv=venv,
-               packages=[f"jupyterlab=={data.jupyterlab_version}"], extra_args=knobs.value("base_pip_args"))
+               packages=[f"jupyterlab=={data.jupyterlab_version}"], extra_args=knob("base_pip_args"))
     files.directory(name="Config directory", path=etc, mode="755")
     token_op = host_secrets.put("jupyterlab_token", token, dest=f"{etc}/token", user=user)
     config = files.template(
