@@ -12,8 +12,9 @@ from pyinfra.api import deploy
 from pyinfra.api.exceptions import DeployError
 from pyinfra.operations import files, pip, systemd
 
+from roles import knob
 from roles.users import home
-from sparklab import knobs, secrets
+from sparklab import host_secrets
 from sparklab.facts import FileText
 from sparklab.operations import pip_pinned
 
@@ -41,16 +42,16 @@ def check_port(port: int) -> None:
 @deploy("JupyterLab", data_defaults=DEFAULTS)
 def jupyterlab():
     data = host.data
-    token = secrets.read("jupyterlab_token", "JupyterLab")
+    token = host_secrets.read("jupyterlab_token", "JupyterLab")
     if token is None:
         return
     check_port(data.jupyterlab_port)
     user, venv, etc = data.lab_user, data.jupyterlab_venv, data.jupyterlab_config_dir
     pip.venv(name="JupyterLab venv", path=venv, python="python3")
     pip_pinned(name=f"jupyterlab=={data.jupyterlab_version}", venv=venv,
-               packages=[f"jupyterlab=={data.jupyterlab_version}"], extra_args=knobs.value("base_pip_args"))
+               packages=[f"jupyterlab=={data.jupyterlab_version}"], extra_args=knob("base_pip_args"))
     files.directory(name="Config directory", path=etc, mode="755")
-    token_op = secrets.put("jupyterlab_token", token, dest=f"{etc}/token", user=user)
+    token_op = host_secrets.put("jupyterlab_token", token, dest=f"{etc}/token", user=user)
     config = files.template(
         name="Server config", src="templates/jupyterlab/jupyter_server_config.py.j2",
         dest=f"{etc}/jupyter_server_config.py", mode="644",

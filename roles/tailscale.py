@@ -14,7 +14,7 @@ from pyinfra.api import QuoteString, StringCommand, deploy
 from pyinfra.facts.server import Command
 from pyinfra.operations import apt, files, server, systemd
 
-from sparklab import secrets
+from sparklab import host_secrets
 from sparklab.apt_repo import vendor_repo
 from sparklab.facts import TailscaleBackendState
 
@@ -51,11 +51,11 @@ def tailscale():
     apt.packages(name="tailscale package", packages=[f"tailscale={data.tailscale_version}"], allow_downgrades=True)
     systemd.service(name="tailscaled running", service="tailscaled", running=True, enabled=True)
 
-    key = secrets.read("tailscale_auth_key", "Tailscale join")
+    key = host_secrets.read("tailscale_auth_key", "Tailscale join")
     if key is None:
         return
     args = up_arguments(data)
-    key_op = secrets.put("tailscale_auth_key", key)
+    key_op = host_secrets.put("tailscale_auth_key", key)
     digest = hashlib.sha256(json.dumps(args).encode()).hexdigest()
     state = files.put(name="tailscale up arguments (hash)", src=StringIO(digest + "\n"), dest=STATE_FILE,
                       mode="600", create_remote_dir=True)
@@ -63,7 +63,7 @@ def tailscale():
     server.shell(
         name="tailscale up",
         commands=[StringCommand(
-            "tailscale up --reset", f"--auth-key=file:{secrets.SECRETS_DIR}/tailscale_auth_key",
+            "tailscale up --reset", f"--auth-key=file:{host_secrets.SECRETS_DIR}/tailscale_auth_key",
             *[QuoteString(a) for a in args],
         )],
         _if=lambda: state.did_change() or key_op.did_change() or not running,

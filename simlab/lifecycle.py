@@ -113,14 +113,13 @@ def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
 
 
 def _ensure_lab_secrets(paths: Paths) -> None:
-    """Secrets the sim inventory references by file (made once, 0600, random: lab only)."""
-    secrets = paths.state / "secrets"
-    secrets.mkdir(mode=0o700, exist_ok=True)
-    for name in config.LAB_SECRET_FILES:
-        path = secrets / name
+    """Stand-ins for the secrets the sim inventory references (made once, 0600, random: lab only)."""
+    paths.secrets_dir.mkdir(mode=0o700, exist_ok=True)
+    for name, prefix in config.LAB_SECRET_FILES.items():
+        path = paths.secrets_dir / name
         if not path.exists():
             path.touch(mode=0o600)
-            path.write_text(secrets_module.token_hex(16) + "\n")
+            path.write_text(prefix + secrets_module.token_hex(16) + "\n")
 
 
 def _known_hosts_in_state(paths: Paths) -> list[Host]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 
 from pyinfra.api import FactBase
 
@@ -174,3 +175,16 @@ class OllamaModels(FactBase):
 def ollama_model_name(name: str) -> str:
     """Ollama's canonical name: a model without a tag is `:latest`."""
     return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+class ManagedUnits(FactBase):
+    """Names (without `.service`) of the unit files in ``directory`` that carry ``mark``: the units
+    spark-lab wrote, so the roles can remove those the inventory no longer asks for."""
+
+    default = list
+
+    def command(self, directory: str, mark: str) -> str:
+        return f"grep -lF -- {shlex.quote(mark)} {shlex.quote(directory)}/*.service 2>/dev/null || true"
+
+    def process(self, output):
+        return sorted(line.rsplit("/", 1)[-1].removesuffix(".service") for line in output if line.strip())

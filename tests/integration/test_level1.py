@@ -5,8 +5,8 @@ import secrets
 
 import pytest
 
-from sparklab import rehearse
-from sparklab.rehearse import on_sim_host
+from sparklab import runner
+from sparklab.runner import on_sim_host
 
 DEPLOY = "deploys/level1.py"
 pytestmark = pytest.mark.integration
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def deployed(sim_lab, stand_in_keys):
-    return rehearse.deploy_twice(sim_lab, DEPLOY)
+    return runner.deploy_twice(sim_lab, DEPLOY)
 
 
 def test_second_run_changes_nothing(deployed):
@@ -23,7 +23,7 @@ def test_second_run_changes_nothing(deployed):
 
 
 def test_checkpoint_green_with_gpu_items_not_applicable(deployed, sim_lab, tmp_path):
-    check = rehearse.checkpoints(sim_lab, 1, tmp_path / "report.json")
+    check = runner.checkpoints(sim_lab, 1, tmp_path / "report.json")
     assert check.green, check.output[-6000:]
     assert set(check.hosts) == {"spark-sim-1", "spark-sim-2"}
     for item in ("test_container_sees_the_gpu", "test_dgx_dashboard_on_11000"):
@@ -54,13 +54,13 @@ def test_drift_is_repaired(deployed, sim_lab, tmp_path):
     )
     for command in drift:
         assert on_sim_host("spark-sim-2", command).returncode == 0, command
-    repair = rehearse.deploy(sim_lab, DEPLOY)
+    repair = runner.deploy(sim_lab, DEPLOY)
     assert repair.returncode == 0 and repair.totals["error"] == 0, repair.output[-4000:]
     repaired = {name.split(": ", 1)[1] for name in repair.changed if name.startswith("spark-sim-2")}
     assert {"NVIDIA Container Toolkit | nvidia runtime in daemon.json", "JupyterLab | jupyterlab running",
             "Lab user | Lab user student"} <= repaired, repaired
     assert not [c for c in repair.changed if c.startswith("spark-sim-1")], "the other host is untouched"
-    check = rehearse.checkpoints(sim_lab, 1, tmp_path / "report.json")
+    check = runner.checkpoints(sim_lab, 1, tmp_path / "report.json")
     assert check.green, check.output[-6000:]
 
 
@@ -72,7 +72,7 @@ def _leaks(value: str, text: str) -> list[str]:
 def test_a_rotated_key_is_written_and_used_without_being_shown(deployed, sim_lab, stand_in_keys, monkeypatch):
     rotated = "nvapi-" + secrets.token_hex(20)
     monkeypatch.setenv("NGC_API_KEY", rotated)
-    run = rehearse.deploy(sim_lab, DEPLOY, "--diff")  # --diff prints what files.put would change
+    run = runner.deploy(sim_lab, DEPLOY, "--diff")  # --diff prints what files.put would change
     assert run.returncode == 0 and run.totals["error"] == 0, run.output[-4000:]
     assert not _leaks(rotated, run.output + run.stdout)
     for host in ("spark-sim-1", "spark-sim-2"):

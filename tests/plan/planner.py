@@ -17,7 +17,8 @@ from pyinfra.api.state import StateStage
 from pyinfra.context import ctx_config, ctx_host, ctx_inventory, ctx_state
 from pyinfra_cli.util import load_deploy_file
 
-from sparklab.inventory import load_inventory, validate_hosts
+from roles import knob_defaults
+from sparklab.inventory import load_inventory, use_lab, validate_hosts
 
 REPO = Path(__file__).resolve().parents[2]
 DGX_OS = Path(__file__).resolve().parent / "dgx_os"
@@ -56,7 +57,8 @@ def _render(command) -> object:
 
 
 def plan(hosts: list[tuple[str, dict]], deploy: str) -> dict[str, list[PlannedOp]]:
-    validate_hosts(((n.removeprefix("@fake/"), d) for n, d in hosts), source="plan inventory")
+    names = {n: n.removeprefix("@fake/") for n, _ in hosts}
+    use_lab(validate_hosts(((names[n], d) for n, d in hosts), knob_defaults(), source="plan inventory"), names)
     inventory = Inventory((hosts, {}))
     config = Config(FAIL_PERCENT=0)
     state = State(inventory, config)

@@ -72,9 +72,14 @@ def test_secrets_only_in_0600_uploads_never_in_commands(plain_ubuntu, key_data, 
     assert set(uploads) == {"/etc/spark-lab/secrets/ngc_api_key", "/etc/spark-lab/secrets/tailscale_auth_key",
                             "/opt/jupyterlab/etc/token"}
     for dest, op in uploads.items():
-        assert op.commands[0] == f"umask 077 && touch {dest}", "created 0600 before the content arrives"
+        parent = dest.rsplit("/", 1)[0]
+        assert op.commands[0] == f"test -d {parent} || install -d -m 700 -o root -g root {parent}" or \
+            dest.startswith("/opt/jupyterlab"), "the secrets directory is created 0700 by the operation itself"
+        touch = op.commands.index(f"umask 077 && touch {dest}")
+        upload = next(i for i, c in enumerate(op.commands) if isinstance(c, tuple))
+        assert touch < upload, "created 0600 before the content arrives"
         # one_spark.py connects with sudo: pyinfra's temporary upload file is made 0600 first too.
-        assert op.commands[1].startswith("umask 077 && touch /tmp/pyinfra-")
+        assert op.commands[touch + 1].startswith("umask 077 && touch /tmp/pyinfra-")
         assert f"chmod 600 {dest}" in op.shell()
     login = next(op for op in ops if op.name == "NGC | NGC login for nvidia")
     assert "--password-stdin < /etc/spark-lab/secrets/ngc_api_key" in login.shell()

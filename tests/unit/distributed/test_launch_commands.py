@@ -10,6 +10,7 @@ import pytest
 from distributed import launch, nccl_tests
 from distributed.cluster import UsageError, nodes_from_inventory, nodes_from_lab
 from distributed.options import add_options, worker_argv
+from roles import knob_defaults
 from sparklab.inventory import validate_hosts
 
 REPO = Path(__file__).resolve().parents[3]
@@ -27,7 +28,7 @@ def sim_pair(lab_user="student", **data):
             "ssh_key": "/var/lib/sparklab-sim/ssh/id_ed25519",
             "qsfp_interfaces": [{"name": "qsfp0", "address": f"192.168.100.{9 + index}/24", "mtu": 9000}], **data,
         })
-    return nodes_from_lab(validate_hosts([host(1), host(2)]))
+    return nodes_from_lab(validate_hosts([host(1), host(2)], knob_defaults()))
 
 
 def test_torchrun_per_node_in_host_mode():
@@ -93,7 +94,7 @@ def test_nccl_tests_the_way_nvidias_playbook_runs_them():
         (f"spark-{i}", {"lab_user": "nvidia", "ssh_user": "nvidia", "ssh_hostname": f"spark-{i}.local",
                         "qsfp_interfaces": [{"name": "enp1s0f1np1", "address": f"192.168.100.{9 + i}/24"},
                                             {"name": "enP2p1s0f1np1", "address": f"192.168.101.{9 + i}/24"}]})
-        for i in (1, 2)])
+        for i in (1, 2)], knob_defaults())
     binary = nccl_tests.binary_argv("/opt/nccl-tests", "all_gather", 16 << 30, 16 << 30, 2, None, None)
     job = nccl_tests.inventory_job(nodes_from_lab(lab), binary)
     assert job.host == "spark-1"
@@ -136,9 +137,9 @@ def test_worker_options_survive_the_trip_to_the_ranks():
 
 def test_inventory_problems_are_usage_errors():
     with pytest.raises(UsageError, match="no qsfp_interfaces"):
-        nodes_from_lab(validate_hosts([("a", {"lab_user": "nvidia"})]))
+        nodes_from_lab(validate_hosts([("a", {"lab_user": "nvidia"})], knob_defaults()))
     with pytest.raises(UsageError, match="no host spark-9"):
-        nodes_from_lab(validate_hosts([("a", {"lab_user": "nvidia"})]), only=["spark-9"])
+        nodes_from_lab(validate_hosts([("a", {"lab_user": "nvidia"})], knob_defaults()), only=["spark-9"])
     with pytest.raises(UsageError, match="no inventory file"):
         nodes_from_inventory(REPO / "inventories" / "no_such_inventory.py")
 

@@ -5,8 +5,8 @@ import shlex
 
 import pytest
 
-from roles.engines import DEFAULTS
-from sparklab.engines import resolve
+from roles.inference_engines import DEFAULTS
+from sparklab.engine_instances import resolve
 from sparklab.systemd import exec_line, quote
 
 CATALOG, PROFILES, HEAVY = DEFAULTS["engine_catalog"], DEFAULTS["engine_profiles"], DEFAULTS["engines_heavy"]
