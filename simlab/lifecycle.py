@@ -77,6 +77,7 @@ def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
     preflight()
     hosts = config.hosts(n)
     with locked(paths):
+        _ensure_lab_secrets(paths)  # a lab made before a stand-in was added gets it too
         if _healthy(paths, hosts):
             log(f"lab already up with {n} hosts: hosts left as they are, mirror refreshed")
             _mirror(paths)
@@ -87,7 +88,6 @@ def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
             _down(paths)
         t0 = time.monotonic()
         authorized_key = hostmod.ensure_client_key(paths)
-        _ensure_lab_secrets(paths)
         net.ensure_bridges()
         services.start(services.ACNG, paths)
         how = rootfs.ensure(paths)
