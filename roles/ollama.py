@@ -8,7 +8,8 @@ version is a new link (and one restart); the same version is never downloaded or
 
 from pyinfra import host, logger
 from pyinfra.api import deploy
-from pyinfra.facts.server import Command, Groups
+from pyinfra.facts.deb import DebArch
+from pyinfra.facts.server import Groups
 from pyinfra.operations import files, server, systemd
 
 from roles.users import home
@@ -57,7 +58,7 @@ def ollama():
     data = host.data
     if not data.ollama_enabled:
         return
-    arch = host.get_fact(Command, command="dpkg --print-architecture")
+    arch = host.get_fact(DebArch)
     sha256 = data.ollama_sha256.get(arch)
     if not sha256:
         logger.warning(f"[{host.name}] Ollama: skipped (no ollama_sha256 for {arch}; "
