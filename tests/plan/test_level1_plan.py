@@ -87,3 +87,10 @@ def test_jupyterlab_port_colliding_with_the_dashboard_fails(dgx_os, key_data, mo
     dgx_os["jupyterlab_ports.yaml"] = "nvidia: 18888\nstudent: 18889\n"
     with pytest.raises(DeployError, match="jupyterlab_port 18888 is used by the DGX Dashboard"):
         plan(fake_hosts_like("inventories/one_spark.py", dgx_os, **key_data), "deploys/level1.py")
+
+
+def test_jupyterlab_port_on_the_dashboard_port_knob_fails(dgx_os, key_data, monkeypatch):
+    monkeypatch.setenv("JUPYTERLAB_TOKEN", "jt")
+    ports = {"dashboard_port": 12000, "jupyterlab_port": 12000}
+    with pytest.raises(DeployError, match="jupyterlab_port 12000 is used by the DGX Dashboard"):
+        plan(fake_hosts_like("inventories/one_spark.py", dgx_os, **key_data, **ports), "deploys/level1.py")
