@@ -54,15 +54,18 @@ def test_nvidia_gpus_from_nvidia_smi_list():
     assert NvidiaGpus().process(["No devices were found"]) == []
 
 
-def test_links_from_ibdev2netdev_and_ip_link():
-    assert NetworkLinks().process(lines("ibdev2netdev")) == {
+def test_links_from_ibdev2netdev_on_a_spark_else_ip_link(sh, fake_tools, monkeypatch):
+    """The fact's command picks the tool in the shell: run it with stand-ins that print the real outputs."""
+    monkeypatch.setenv("PATH", str(fake_tools.folder))  # only the stand-ins (a Spark's own ibdev2netdev stays out)
+    fake_tools.add("ip", (
+        "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\n"
+        "2: host0@if5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT\n"
+        "3: qsfp0@if6: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 9000 qdisc noqueue state DOWN mode DEFAULT\n"
+    ))
+    assert NetworkLinks().process(sh(NetworkLinks.command)) == {"lo": "Up", "host0": "Up", "qsfp0": "Down"}
+    fake_tools.add("ibdev2netdev", (DGX_OS / "ibdev2netdev").read_text())
+    assert NetworkLinks().process(sh(NetworkLinks.command)) == {
         "enP2p1s0f0np0": "Down", "enP2p1s0f1np1": "Up", "enp1s0f0np0": "Down", "enp1s0f1np1": "Up"}
-    ip_link = [
-        "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000",
-        "2: host0@if5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT",
-        "3: qsfp0@if6: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 9000 qdisc noqueue state DOWN mode DEFAULT",
-    ]
-    assert NetworkLinks().process(ip_link) == {"lo": "Up", "host0": "Up", "qsfp0": "Down"}
 
 
 def test_listening_ports():

@@ -1,9 +1,5 @@
 """Custom operations run on real files here: their commands by `sh`, their facts from those files."""
 
-import os
-
-import pytest
-
 from sparklab import operations
 
 # What `ssh-keyscan -t ed25519 192.168.100.11` prints on stdout (its `# host:22 SSH-2.0-…` banner goes to stderr).
@@ -24,18 +20,8 @@ class HostHere:
         self.noops.append(description)
 
 
-@pytest.fixture
-def fake_keyscan(tmp_path, monkeypatch):
-    """An `ssh-keyscan` on PATH that prints what the real one prints for the peer."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "ssh-keyscan").write_text(
-        f"#!/bin/sh\necho '# 192.168.100.11:22 SSH-2.0-OpenSSH_9.6p1' >&2\necho '{KEYSCAN}'\n")
-    (bin_dir / "ssh-keyscan").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-
-
-def test_peer_host_keys_writes_every_name_and_then_is_a_noop(tmp_path, sh, fake_keyscan, monkeypatch):
+def test_peer_host_keys_writes_every_name_and_then_is_a_noop(tmp_path, sh, fake_tools, monkeypatch):
+    fake_tools.add("ssh-keyscan", KEYSCAN + "\n")
     here = HostHere(sh)
     monkeypatch.setattr(operations, "host", here)
     known_hosts = tmp_path / "known_hosts"
