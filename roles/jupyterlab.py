@@ -1,6 +1,6 @@
 """JupyterLab as a systemd service of the lab user, pinned in a venv under /opt.
 
-Its port must not collide with the DGX Dashboard (11000) or the per-user JupyterLab ports the
+Its port must not collide with the DGX Dashboard (`dashboard_port`) or the per-user JupyterLab ports the
 Dashboard assigns (listed on the Spark in jupyterlab_ports.yaml): a collision fails the host.
 The token stays in a 0600 file the server reads at start; restarts happen only on change.
 """
@@ -19,7 +19,6 @@ from sparklab.facts import FileText
 from sparklab.operations import pip_pinned
 
 DASHBOARD_PORTS_FILE = "/opt/nvidia/dgx-dashboard-service/jupyterlab_ports.yaml"
-DASHBOARD_PORT = 11000
 
 DEFAULTS = {
     "jupyterlab_version": "4.5.5",
@@ -35,7 +34,7 @@ DEFAULTS = {
 
 def check_port(port: int) -> None:
     taken = {int(p) for p in re.findall(r"\b(\d{2,5})\b", host.get_fact(FileText, path=DASHBOARD_PORTS_FILE))}
-    if port == DASHBOARD_PORT or port in taken:
+    if port == knobs.value("dashboard_port") or port in taken:
         raise DeployError(f"{host.name}: jupyterlab_port {port} is used by the DGX Dashboard; choose another")
 
 

@@ -8,7 +8,8 @@ version is a new link (and one restart); the same version is never downloaded or
 
 from pyinfra import host, logger
 from pyinfra.api import deploy
-from pyinfra.facts.server import Command, Groups
+from pyinfra.facts.deb import DebArch
+from pyinfra.facts.server import Groups
 from pyinfra.operations import files, server, systemd
 
 from roles import knob
@@ -63,7 +64,7 @@ def ollama():
         # Absent means absent: the service goes; the binary and the models stay for a later `True`.
         units_absent(stale_units(UNIT, []), {UNIT: [f"{UNIT_DIR}/{UNIT}.service.d/"]})
         return
-    arch = host.get_fact(Command, command="dpkg --print-architecture")
+    arch = host.get_fact(DebArch)
     sha256 = data.ollama_sha256.get(arch)
     if not sha256:
         logger.warning(f"[{host.name}] Ollama: skipped (no ollama_sha256 for {arch}; "

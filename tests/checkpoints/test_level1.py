@@ -145,8 +145,9 @@ def test_jupyterlab_answers_with_auth_required(host, spark):
     assert host.check_output(code + f"-H 'Authorization: token {token}' {url}") == "200"
 
 
-def test_dgx_dashboard_on_11000(host):
+def test_dgx_dashboard_listening(host, spark):
     if 'DGX_NAME="DGX Spark"' not in host.run("cat /etc/dgx-release").stdout:
         not_applicable("not a DGX Spark (no DGX Dashboard)")
-    assert host.socket("tcp://127.0.0.1:11000").is_listening or host.socket("tcp://0.0.0.0:11000").is_listening
+    port = spark.setting("dashboard_port")
+    assert host.socket(f"tcp://127.0.0.1:{port}").is_listening or host.socket(f"tcp://0.0.0.0:{port}").is_listening
     assert host.run("nvidia-smi").rc == 0

@@ -8,6 +8,7 @@ import pytest
 from planner import fake_hosts_like, plan
 
 from sparklab.inventory import InventoryError
+from tests.leaks import leaked
 
 SHA = "a" * 64
 SECRET_FILES = ("/etc/spark-lab/secrets/", "/opt/jupyterlab/etc/token")
@@ -89,10 +90,10 @@ def test_llamacpp_built_for_cuda_arch_121_on_a_spark(planned):
 def test_secrets_only_in_0600_env_files(planned):
     secret_values = list(SECRETS.values())
     for name, op in planned.items():
-        assert not any(v in name or v in op.shell() for v in secret_values), name
+        assert not any(leaked(v, name) or leaked(v, op.shell()) for v in secret_values), name
         for command in op.commands:
             if isinstance(command, tuple) and not command[2].startswith(SECRET_FILES):
-                assert not any(v in command[1] for v in secret_values), name
+                assert not any(leaked(v, command[1]) for v in secret_values), name
     env = planned["Inference engines | Secret engine-nim in /etc/spark-lab/secrets/engine-nim.env (0600)"]
     assert env.commands[:2] == ["test -d /etc/spark-lab/secrets || install -d -m 700 -o root -g root "
                                 "/etc/spark-lab/secrets", "umask 077 && touch /etc/spark-lab/secrets/engine-nim.env"]
