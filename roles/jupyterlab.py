@@ -34,7 +34,7 @@ DEFAULTS = {
 
 def check_port(port: int) -> None:
     taken = {int(p) for p in re.findall(r"\b(\d{2,5})\b", host.get_fact(FileText, path=DASHBOARD_PORTS_FILE))}
-    if port == knobs.value("dashboard_port") or port in taken:
+    if port == knob("dashboard_port") or port in taken:
         raise DeployError(f"{host.name}: jupyterlab_port {port} is used by the DGX Dashboard; choose another")
 
 

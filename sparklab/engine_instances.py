@@ -163,7 +163,7 @@ def check(instances: list[Instance]) -> None:
 
 
 def instances_of(setting) -> list[Instance]:
-    """The instances of one host, from a ``setting(key)`` lookup (HostConfig.setting or knobs.value)."""
+    """The instances of one host, from a ``setting(key)`` lookup (HostConfig.setting or roles.knob)."""
     return resolve(setting("engines"), setting("engine_catalog"), setting("engine_profiles"),
                    setting("engines_heavy"))
 
