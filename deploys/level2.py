@@ -3,11 +3,11 @@
 
 from pyinfra import local
 
-from roles.engines import engines
+from roles.inference_engines import inference_engines
 from roles.ollama import ollama
 from roles.open_webui import open_webui
 
 local.include("deploys/level1.py")
 ollama()
 open_webui()
-engines()
+inference_engines()

@@ -13,7 +13,7 @@ ENDPOINT_FIELDS = ("name", "api", "port", "model", "health")
 
 def hosts_of(lab) -> list[dict]:
     """``[{"name", "address", "endpoints": [{name, api, port, model, health}]}]`` of a validated lab."""
-    from sparklab.engines import endpoints  # the lab's own engine plan (roles.engines knobs)
+    from sparklab.engine_instances import endpoints  # the lab's own engine plan (roles.inference_engines knobs)
 
     hosts = []
     for host in lab.hosts:

@@ -50,7 +50,7 @@ sim_sparks = (
             "llamacpp": {"mode": "container", "port": 30001, "boot": True},
         },
         "ollama_url": "http://10.99.0.1:8080/files/ollama/v{version}/ollama-linux-{arch}.tgz",
-        # The stand-in tarball's sha256 (simlab/mirror.py builds it byte for byte; a unit test keeps this in step).
+        # The stand-in tarball's sha256 (simlab/mirror/ builds it byte for byte; a unit test keeps this in step).
         "ollama_sha256": {"amd64": "24fadbb98adbd9bd2fcffe81ed112996eaafb0f3415a161acca9c32e49f3a1a5"},
         "ollama_models": ["qwen2.5:0.5b"],
         "ollama_continue": True,

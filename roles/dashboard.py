@@ -6,6 +6,8 @@ from pyinfra.api import deploy
 from sparklab.facts import DgxRelease, ListeningTcpPorts, NvidiaGpus, is_spark
 
 DEFAULTS = {
+    # Where DGX OS's Dashboard listens (playbooks §1.2). The one place for it: the checkpoint and
+    # JupyterLab's port check read this knob.
     "dashboard_port": 11000,
 }
 

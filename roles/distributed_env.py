@@ -10,9 +10,10 @@ from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.operations import files, pip
 
-from sparklab import interconnect, knobs
-from sparklab.lab import this_node
+from roles import knob
+from sparklab import interconnect
 from sparklab.operations import image_pulled, pip_pinned
+from sparklab.peers import this_node
 from sparklab.templates import block_syntax
 
 DEFAULTS = {
@@ -61,6 +62,6 @@ def distributed_env():
     venv = data.distributed_venv
     pip.venv(name="venv", path=venv, python="python3")
     torch, *rest = data.distributed_pip_packages
-    pip_args = knobs.value("base_pip_args")
+    pip_args = knob("base_pip_args")
     pip_pinned(name=torch, venv=venv, packages=[torch], extra_args=pip_args)
     pip_pinned(name="Other packages", venv=venv, packages=rest, extra_args=pip_args, _env={"DS_BUILD_OPS": "0"})

@@ -6,11 +6,13 @@ are left alone (adding Docker's repo beside the vendor's breaks `apt update`).
 
 from pyinfra import host, logger
 from pyinfra.api import deploy
+from pyinfra.facts.deb import DebArch
 from pyinfra.facts.files import File
-from pyinfra.facts.server import Command, Which
+from pyinfra.facts.server import LinuxDistribution, Which
 from pyinfra.operations import apt, server, systemd
 
 from sparklab.apt_repo import vendor_repo
+from sparklab.facts import os_codename
 from sparklab.operations import docker_daemon_options
 
 SOURCE_FILE = "/etc/apt/sources.list.d/docker.sources"
@@ -34,15 +36,11 @@ DEFAULTS = {
 }
 
 
-def _codename() -> str:
-    return host.get_fact(Command, command=". /etc/os-release && echo ${UBUNTU_CODENAME:-$VERSION_CODENAME}")
-
-
 def _install_docker_ce(data) -> None:
-    arch = host.get_fact(Command, command="dpkg --print-architecture")
+    arch = host.get_fact(DebArch)
     if not vendor_repo("Docker CE", key_url=data.docker_apt_key_url, keyring=data.docker_keyring,
-                       uri=data.docker_apt_url, suite=_codename(), components=["stable"],
-                       filename="docker", architectures=[arch]):
+                       uri=data.docker_apt_url, suite=os_codename(host.get_fact(LinuxDistribution)),
+                       components=["stable"], filename="docker", architectures=[arch]):
         return
     pinned = {"docker-ce", "docker-ce-cli"}
     apt.packages(

@@ -1,6 +1,6 @@
 """JupyterLab as a systemd service of the lab user, pinned in a venv under /opt.
 
-Its port must not collide with the DGX Dashboard (11000) or the per-user JupyterLab ports the
+Its port must not collide with the DGX Dashboard (`dashboard_port`) or the per-user JupyterLab ports the
 Dashboard assigns (listed on the Spark in jupyterlab_ports.yaml): a collision fails the host.
 The token stays in a 0600 file the server reads at start; restarts happen only on change.
 """
@@ -12,13 +12,13 @@ from pyinfra.api import deploy
 from pyinfra.api.exceptions import DeployError
 from pyinfra.operations import files, pip, systemd
 
+from roles import knob
 from roles.users import home
-from sparklab import knobs, secrets
+from sparklab import host_secrets
 from sparklab.facts import FileText
 from sparklab.operations import pip_pinned
 
 DASHBOARD_PORTS_FILE = "/opt/nvidia/dgx-dashboard-service/jupyterlab_ports.yaml"
-DASHBOARD_PORT = 11000
 
 DEFAULTS = {
     "jupyterlab_version": "4.5.5",
@@ -34,23 +34,23 @@ DEFAULTS = {
 
 def check_port(port: int) -> None:
     taken = {int(p) for p in re.findall(r"\b(\d{2,5})\b", host.get_fact(FileText, path=DASHBOARD_PORTS_FILE))}
-    if port == DASHBOARD_PORT or port in taken:
+    if port == knob("dashboard_port") or port in taken:
         raise DeployError(f"{host.name}: jupyterlab_port {port} is used by the DGX Dashboard; choose another")
 
 
 @deploy("JupyterLab", data_defaults=DEFAULTS)
 def jupyterlab():
     data = host.data
-    token = secrets.read("jupyterlab_token", "JupyterLab")
+    token = host_secrets.read("jupyterlab_token", "JupyterLab")
     if token is None:
         return
     check_port(data.jupyterlab_port)
     user, venv, etc = data.lab_user, data.jupyterlab_venv, data.jupyterlab_config_dir
     pip.venv(name="JupyterLab venv", path=venv, python="python3")
     pip_pinned(name=f"jupyterlab=={data.jupyterlab_version}", venv=venv,
-               packages=[f"jupyterlab=={data.jupyterlab_version}"], extra_args=knobs.value("base_pip_args"))
+               packages=[f"jupyterlab=={data.jupyterlab_version}"], extra_args=knob("base_pip_args"))
     files.directory(name="Config directory", path=etc, mode="755")
-    token_op = secrets.put("jupyterlab_token", token, dest=f"{etc}/token", user=user)
+    token_op = host_secrets.put("jupyterlab_token", token, dest=f"{etc}/token", user=user)
     config = files.template(
         name="Server config", src="templates/jupyterlab/jupyter_server_config.py.j2",
         dest=f"{etc}/jupyter_server_config.py", mode="644",

@@ -4,7 +4,7 @@ from pyinfra import host, logger
 from pyinfra.api import deploy
 from pyinfra.operations import apt, files
 
-from sparklab.lab import nodes
+from sparklab.peers import nodes
 from sparklab.templates import block_syntax
 
 DEFAULTS = {

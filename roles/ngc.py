@@ -6,7 +6,7 @@ from pyinfra.api import QuoteString, StringCommand, deploy
 from pyinfra.operations import server
 
 from roles.users import home
-from sparklab import secrets
+from sparklab import host_secrets
 from sparklab.facts import DockerLogins
 from sparklab.operations import image_pulled
 
@@ -32,10 +32,10 @@ def _login(registry: str, user: str, config: str, key_file: str, key_changed) ->
 @deploy("NGC", data_defaults=DEFAULTS)
 def ngc():
     data = host.data
-    key = secrets.read("ngc_api_key", "NGC login")
+    key = host_secrets.read("ngc_api_key", "NGC login")
     if key is not None:
-        key_op = secrets.put("ngc_api_key", key)
-        key_file = f"{secrets.SECRETS_DIR}/ngc_api_key"
+        key_op = host_secrets.put("ngc_api_key", key)
+        key_file = f"{host_secrets.SECRETS_DIR}/ngc_api_key"
         _login(data.ngc_registry, "root", "/root/.docker/config.json", key_file, key_op)
         _login(data.ngc_registry, data.lab_user, f"{home()}/.docker/config.json", key_file, key_op)
     for image in data.ngc_pull_images:

@@ -6,7 +6,7 @@ toolkit with a stand-in package on GPU-less hosts).
 
 from pyinfra import host, logger
 from pyinfra.api import deploy
-from pyinfra.facts.server import Command
+from pyinfra.facts.deb import DebArch
 from pyinfra.operations import apt, systemd
 
 from sparklab.apt_repo import vendor_repo
@@ -38,7 +38,7 @@ def nvidia_container_toolkit():
     if not applies():
         logger.info(f"[{host.name}] NVIDIA Container Toolkit: not applicable (no NVIDIA GPU)")
         return
-    arch = host.get_fact(Command, command="dpkg --print-architecture")
+    arch = host.get_fact(DebArch)
     vendor_repo("NVIDIA Container Toolkit", key_url=data.nvidia_ctk_apt_key_url, keyring=data.nvidia_ctk_keyring,
                 uri=data.nvidia_ctk_apt_url.format(arch=arch), suite="/", components=[],
                 filename="nvidia-container-toolkit")

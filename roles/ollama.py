@@ -8,13 +8,15 @@ version is a new link (and one restart); the same version is never downloaded or
 
 from pyinfra import host, logger
 from pyinfra.api import deploy
-from pyinfra.facts.server import Command, Groups
+from pyinfra.facts.deb import DebArch
+from pyinfra.facts.server import Groups
 from pyinfra.operations import files, server, systemd
 
+from roles import knob
 from roles.users import home
-from sparklab import knobs
-from sparklab.engines import ollama_port
+from sparklab.engine_instances import ollama_port, ollama_url
 from sparklab.operations import ollama_models_pulled, tarball_extracted
+from sparklab.owned_units import UNIT_DIR, stale_units, units_absent
 
 DEFAULTS = {
     "ollama_enabled": True,
@@ -35,8 +37,11 @@ DEFAULTS = {
     # Continue.dev config (~/.continue/config.yaml) for the lab user, pointed at this Ollama
     # with the first model of ollama_models (curriculum 1.5, AI coding assistant).
     "ollama_continue": False,
-    "ollama_continue_api_base": "http://localhost:11434",
+    # None: this host's Ollama, at the port of ollama_host.
+    "ollama_continue_api_base": None,
 }
+
+UNIT = "ollama"
 
 
 def _install(data, arch: str, sha256: str):
@@ -56,8 +61,10 @@ def _install(data, arch: str, sha256: str):
 def ollama():
     data = host.data
     if not data.ollama_enabled:
+        # Absent means absent: the service goes; the binary and the models stay for a later `True`.
+        units_absent(stale_units(UNIT, []), {UNIT: [f"{UNIT_DIR}/{UNIT}.service.d/"]})
         return
-    arch = host.get_fact(Command, command="dpkg --print-architecture")
+    arch = host.get_fact(DebArch)
     sha256 = data.ollama_sha256.get(arch)
     if not sha256:
         logger.warning(f"[{host.name}] Ollama: skipped (no ollama_sha256 for {arch}; "
@@ -81,10 +88,10 @@ def ollama():
     systemd.service(name="Ollama running", service="ollama", running=True, enabled=True,
                     daemon_reload=unit.will_change or dropin.will_change,
                     restarted=binary.will_change or unit.will_change or dropin.will_change)
-    ollama_models_pulled(name="Ollama models", models=data.ollama_models, port=ollama_port(knobs.value))
+    ollama_models_pulled(name="Ollama models", models=data.ollama_models, port=ollama_port(knob))
     if data.ollama_continue and data.ollama_models:
         user = data.lab_user
         files.directory(name="Continue.dev directory", path=f"{home()}/.continue", user=user, group=user)
         files.template(name="Continue.dev config", src="templates/ollama/continue-config.yaml.j2",
                        dest=f"{home()}/.continue/config.yaml", mode="644", user=user, group=user,
-                       model=data.ollama_models[0], api_base=data.ollama_continue_api_base)
+                       model=data.ollama_models[0], api_base=data.ollama_continue_api_base or ollama_url(knob))

@@ -1,14 +1,15 @@
 """Open WebUI, the playbooks' container, pointed at the local Ollama. Like the engines, a systemd
-unit owns the container, so a changed image or setting recreates it and nothing else."""
+unit owns the container (sparklab.owned_units), so a changed image or setting recreates it and
+nothing else; switched off in data, its unit is removed (the `open-webui` volume, the users' chats,
+is kept)."""
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import files, systemd
 
-from roles.engines import DOCKER
+from roles import knob
+from sparklab.engine_instances import ollama_url
 from sparklab.operations import image_pulled
-from sparklab.systemd import exec_line
-from sparklab.templates import block_syntax
+from sparklab.owned_units import docker_run, stale_units, unit_owning, units_absent
 
 DEFAULTS = {
     "open_webui_enabled": True,
@@ -18,25 +19,20 @@ DEFAULTS = {
     # Host network (as in that recipe), so the UI reaches Ollama and the engines on localhost.
     "open_webui_port": 8080,
     "open_webui_volume": "open-webui",
-    "open_webui_ollama_url": "http://127.0.0.1:11434",
+    # None: the local Ollama, at the port of ollama_host.
+    "open_webui_ollama_url": None,
 }
-NAME = "open-webui"
+UNIT = "open-webui"
 
 
 @deploy("Open WebUI", data_defaults=DEFAULTS)
 def open_webui():
     data = host.data
     if not data.open_webui_enabled:
+        units_absent(stale_units(UNIT, []))
         return
     image_pulled(name=f"Open WebUI image {data.open_webui_image}", image=data.open_webui_image)
-    argv = [DOCKER, "run", "--rm", "--pull", "never", "--name", NAME, "--network", "host",
-            "-v", f"{data.open_webui_volume}:/app/backend/data",
-            "-e", f"PORT={data.open_webui_port}", "-e", f"OLLAMA_BASE_URL={data.open_webui_ollama_url}",
-            data.open_webui_image]
-    unit = files.template(
-        name=f"{NAME} unit", src="templates/engines/engine.service.j2", dest=f"/etc/systemd/system/{NAME}.service",
-        mode="644", description=f"Open WebUI on port {data.open_webui_port} (spark-lab)", container=NAME,
-        docker=DOCKER, exec_start=exec_line(argv), conflicts="", jinja_env_kwargs=block_syntax(),
-    )
-    systemd.service(name="Open WebUI running", service=NAME, running=True, enabled=True,
-                    daemon_reload=unit.will_change, restarted=unit.will_change)
+    options = ["--network", "host", "-v", f"{data.open_webui_volume}:/app/backend/data",
+               "-e", f"PORT={data.open_webui_port}", "-e", f"OLLAMA_BASE_URL={data.open_webui_ollama_url or ollama_url(knob)}"]
+    unit_owning(UNIT, description=f"Open WebUI on port {data.open_webui_port} (spark-lab)",
+                exec_start=docker_run(UNIT, data.open_webui_image, options), boot=True)

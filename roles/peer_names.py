@@ -4,7 +4,7 @@ from pyinfra import host, logger
 from pyinfra.api import deploy
 from pyinfra.operations import files
 
-from sparklab.lab import nodes
+from sparklab.peers import nodes
 from sparklab.templates import render
 
 MARKER = "# {mark} spark-lab QSFP peers"

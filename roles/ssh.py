@@ -13,7 +13,7 @@ from pyinfra.api import deploy
 from pyinfra.operations import files, server, systemd
 from pyinfra.operations.util import any_changed
 
-from sparklab import knobs
+from roles import knob
 from sparklab.sshconfig import ssh_argv
 
 # Early in sshd_config.d: the first value sshd reads wins (cloud-init writes 50-cloud-init.conf).
@@ -27,7 +27,7 @@ DEFAULTS = {
 
 
 def _private_keys() -> list[Path]:
-    keys = [Path(f).expanduser().with_suffix("") for f in knobs.value("users_authorized_key_files")]
+    keys = [Path(f).expanduser().with_suffix("") for f in knob("users_authorized_key_files")]
     if host.data.get("ssh_key"):
         keys.append(Path(host.data.ssh_key).expanduser())
     return [k for k in dict.fromkeys(keys) if k.is_file()]

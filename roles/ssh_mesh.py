@@ -14,8 +14,8 @@ from pyinfra.api import deploy
 from pyinfra.operations import files
 
 from roles.users import home
-from sparklab.lab import nodes
 from sparklab.operations import peer_host_keys, secret_file
+from sparklab.peers import nodes
 from sparklab.templates import render
 
 DEFAULTS = {

@@ -11,12 +11,12 @@ from io import StringIO
 
 from pyinfra import host
 from pyinfra.api import QuoteString, StringCommand, deploy
-from pyinfra.facts.server import Command
+from pyinfra.facts.server import LinuxDistribution
 from pyinfra.operations import apt, files, server, systemd
 
-from sparklab import secrets
+from sparklab import host_secrets
 from sparklab.apt_repo import vendor_repo
-from sparklab.facts import TailscaleBackendState
+from sparklab.facts import TailscaleBackendState, os_codename
 
 STATE_FILE = "/var/lib/spark-lab/tailscale-up.sha256"
 
@@ -44,18 +44,18 @@ def up_arguments(data) -> list[str]:
 @deploy("Tailscale", data_defaults=DEFAULTS)
 def tailscale():
     data = host.data
-    codename = host.get_fact(Command, command=". /etc/os-release && echo ${UBUNTU_CODENAME:-$VERSION_CODENAME}")
+    codename = os_codename(host.get_fact(LinuxDistribution))
     vendor_repo("Tailscale", key_url=data.tailscale_apt_key_url.format(codename=codename),
                 keyring=data.tailscale_keyring, uri=data.tailscale_apt_url, suite=codename,
                 components=["main"], filename="tailscale")
     apt.packages(name="tailscale package", packages=[f"tailscale={data.tailscale_version}"], allow_downgrades=True)
     systemd.service(name="tailscaled running", service="tailscaled", running=True, enabled=True)
 
-    key = secrets.read("tailscale_auth_key", "Tailscale join")
+    key = host_secrets.read("tailscale_auth_key", "Tailscale join")
     if key is None:
         return
     args = up_arguments(data)
-    key_op = secrets.put("tailscale_auth_key", key)
+    key_op = host_secrets.put("tailscale_auth_key", key)
     digest = hashlib.sha256(json.dumps(args).encode()).hexdigest()
     state = files.put(name="tailscale up arguments (hash)", src=StringIO(digest + "\n"), dest=STATE_FILE,
                       mode="600", create_remote_dir=True)
@@ -63,7 +63,7 @@ def tailscale():
     server.shell(
         name="tailscale up",
         commands=[StringCommand(
-            "tailscale up --reset", f"--auth-key=file:{secrets.SECRETS_DIR}/tailscale_auth_key",
+            "tailscale up --reset", f"--auth-key=file:{host_secrets.SECRETS_DIR}/tailscale_auth_key",
             *[QuoteString(a) for a in args],
         )],
         _if=lambda: state.did_change() or key_op.did_change() or not running,

@@ -1,5 +1,5 @@
 import sys
 
-from simlab.cli import main
+from simlab.commandline import main
 
 sys.exit(main())

@@ -71,8 +71,11 @@ def default_host_count(env: dict | None = None) -> int:
     return int(env.get("SIM_HOSTS", DEFAULT_HOSTS))
 
 
-# Secrets inventories/sim_lab.py references by file, under $STATE/secrets/.
-LAB_SECRET_FILES = ("jupyterlab_token",)
+# Stand-ins for every secret inventories/sim_lab.py references, under $STATE/secrets/ (name -> the
+# prefix the lab mirror's stand-ins check, as the real services do). Made once per lab, so every deploy
+# with them changes nothing; `make demo` uses them for the environment variables that are not set.
+LAB_SECRET_FILES = {"jupyterlab_token": "", "ngc_api_key": "nvapi-", "tailscale_auth_key": "tskey-auth-",
+                    "hf_token": "hf_"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,10 @@ class Paths:
                    Path(env.get("SPARKLAB_SIM_CACHE") or DEFAULT_CACHE))
 
     # --- state (runtime) ---
+    @property
+    def secrets_dir(self) -> Path:
+        return self.state / "secrets"
+
     @property
     def ssh_dir(self) -> Path:
         return self.state / "ssh"

@@ -8,3 +8,8 @@ NOT_APPLICABLE = "not applicable: "
 def not_applicable(reason: str):
     """Mark the running checkpoint item as not applying to this host, with the reason (never a pass)."""
     pytest.skip(NOT_APPLICABLE + reason)
+
+
+def has_gpu(host) -> bool:
+    """Whether a testinfra host has an NVIDIA GPU that its driver sees."""
+    return host.exists("nvidia-smi") and host.run("nvidia-smi -L").rc == 0

@@ -1,9 +1,12 @@
-"""Facts the roles decide on: what hardware and OS the host really has."""
+"""Facts the roles decide on: what hardware and OS the host really has.
+
+Every path or value put into a fact's command is shell-quoted: it may come from inventory data."""
 
 from __future__ import annotations
 
 import json
 import re
+from shlex import quote
 
 from pyinfra.api import FactBase
 
@@ -41,6 +44,13 @@ def is_spark(release: dict) -> bool:
     return release.get("DGX_NAME") == "DGX Spark"
 
 
+def os_codename(distribution: dict) -> str:
+    """The apt suite of a host from pyinfra's LinuxDistribution fact: Ubuntu's codename (noble on DGX OS 7),
+    else the Debian one."""
+    meta = distribution["release_meta"]
+    return meta.get("UBUNTU_CODENAME") or meta.get("VERSION_CODENAME", "")
+
+
 class DockerDaemonConfig(FactBase):
     """`/etc/docker/daemon.json` parsed (empty dict when missing or empty)."""
 
@@ -71,7 +81,7 @@ class DockerLogins(FactBase):
     default = list
 
     def command(self, path: str) -> str:
-        return f"cat {path} 2>/dev/null || echo '{{}}'"
+        return f"cat {quote(path)} 2>/dev/null || echo '{{}}'"
 
     def process(self, output):
         try:
@@ -101,7 +111,7 @@ class FileText(FactBase):
     default = str
 
     def command(self, path: str) -> str:
-        return f"cat {path} 2>/dev/null || true"
+        return f"cat {quote(path)} 2>/dev/null || true"
 
     def process(self, output):
         return "\n".join(output)
@@ -130,7 +140,7 @@ class KnownHostNames(FactBase):
     default = set
 
     def command(self, path: str) -> str:
-        return f"cut -d' ' -f1 {path} 2>/dev/null | tr ',' '\\n' || true"
+        return f"cut -d' ' -f1 {quote(path)} 2>/dev/null | tr ',' '\\n' || true"
 
     def process(self, output):
         return {line.strip() for line in output if line.strip()}
@@ -143,7 +153,7 @@ class PipFreeze(FactBase):
     default = set
 
     def command(self, venv: str) -> str:
-        return f"{venv}/bin/pip freeze --all 2>/dev/null || true"
+        return f"{quote(venv + '/bin/pip')} freeze --all 2>/dev/null || true"
 
     def process(self, output):
         return {normalize_pin(line) for line in output if "==" in line}
@@ -160,7 +170,7 @@ class OllamaModels(FactBase):
     default = set
 
     def command(self, port: int) -> str:
-        return f"curl -fsS --max-time 10 http://127.0.0.1:{port}/api/tags 2>/dev/null || true"
+        return f"curl -fsS --max-time 10 {quote(f'http://127.0.0.1:{port}/api/tags')} 2>/dev/null || true"
 
     def process(self, output):
         text = "\n".join(output).strip()
@@ -174,3 +184,16 @@ class OllamaModels(FactBase):
 def ollama_model_name(name: str) -> str:
     """Ollama's canonical name: a model without a tag is `:latest`."""
     return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+class ManagedUnits(FactBase):
+    """Names (without `.service`) of the unit files in ``directory`` that carry ``mark``: the units
+    spark-lab wrote, so the roles can remove those the inventory no longer asks for."""
+
+    default = list
+
+    def command(self, directory: str, mark: str) -> str:
+        return f"grep -lF -- {quote(mark)} {quote(directory)}/*.service 2>/dev/null || true"
+
+    def process(self, output):
+        return sorted(line.rsplit("/", 1)[-1].removesuffix(".service") for line in output if line.strip())

@@ -13,10 +13,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sparklab import knobs as role_knobs
-from sparklab.engines import instances_of
+from sparklab.engine_instances import instances_of
 
 # Interface names as the kernel allows them (IFNAMSIZ - 1 characters).
 IFNAME_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"
@@ -79,10 +88,24 @@ class QsfpInterface(BaseModel):
 
     @field_validator("address", mode="before")
     @classmethod
-    def _needs_prefix(cls, value: Any) -> Any:
-        if isinstance(value, str) and "/" not in value:
-            raise ValueError(f"{value} needs a prefix length, e.g. {value}/24")
-        return value
+    def _address_with_prefix(cls, value: Any) -> Any:
+        return ipv4_interface(value)
+
+
+def ipv4_interface(value: Any) -> ipaddress.IPv4Interface:
+    """``address/prefix`` parsed, or a ValueError that names the value and what is wrong with it."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r}: expected a string such as 192.168.100.10/24")
+    address, slash, prefix = value.partition("/")
+    if not slash:
+        raise ValueError(f"{value} needs a prefix length, e.g. {value}/24")
+    if not prefix.isdigit() or not 0 <= int(prefix) <= 32:
+        raise ValueError(f"{value}: prefix {prefix or '(empty)'} is out of range (0–32)")
+    try:
+        ipaddress.IPv4Address(address)
+    except ValueError as error:
+        raise ValueError(f"{value}: {address} is not an IPv4 address ({error})") from None
+    return ipaddress.IPv4Interface(value)
 
 
 class HostConfig(BaseModel):
@@ -99,6 +122,8 @@ class HostConfig(BaseModel):
     mgmt_interface: str | None = Field(default=None, pattern=IFNAME_PATTERN)
     qsfp_interfaces: list[QsfpInterface] = []
     secrets: dict[str, SecretRef] = {}
+    # The roles' knob defaults this host was checked against (handed over by the validating caller).
+    _knob_defaults: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("secrets")
     @classmethod
@@ -109,11 +134,12 @@ class HostConfig(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _known_keys(self) -> HostConfig:
+    def _known_keys(self, info: ValidationInfo) -> HostConfig:
+        self._knob_defaults = dict((info.context or {})["knob_defaults"])
         for key, value in (self.model_extra or {}).items():
             if key.startswith("_") or key in PYINFRA_KEYS:
                 continue
-            problem = role_knobs.check(key, value)
+            problem = role_knobs.check(self._knob_defaults, key, value)
             if problem:
                 raise ValueError(f"{key}: {problem}")
         return self
@@ -146,10 +172,17 @@ class HostConfig(BaseModel):
 
     def setting(self, key: str) -> Any:
         """A role knob as the deploy sees it: this host's data, else the role's default."""
-        return self.knobs[key] if key in self.knobs else role_knobs.all_defaults()[key]
+        return self.knobs[key] if key in self.knobs else self._knob_defaults[key]
 
     def secret(self, name: str) -> SecretRef | None:
         return self.secrets.get(name)
+
+    def missing_secret(self, name: str) -> str | None:
+        """Why the secret ``name`` cannot be read on the operator's machine, or None when it can."""
+        ref = self.secrets.get(name)
+        if ref is None:
+            return f"no secrets.{name} in the inventory"
+        return None if ref.read() is not None else f"{ref.describe()} is empty or missing"
 
     @property
     def ssh(self) -> dict[str, Any]:
@@ -165,6 +198,8 @@ class Lab(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     hosts: list[HostConfig]
+    # pyinfra's name of a host -> its inventory name, where they differ (see use_lab).
+    _pyinfra_names: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_host_rules(self) -> Lab:
@@ -176,6 +211,10 @@ class Lab(BaseModel):
             if host.name == name:
                 return host
         raise KeyError(name)
+
+    def name_of(self, pyinfra_name: str) -> str:
+        """The inventory name of the host pyinfra calls ``pyinfra_name``."""
+        return self._pyinfra_names.get(pyinfra_name, pyinfra_name)
 
 
 class CrossHostError(ValueError):
@@ -226,22 +265,29 @@ def _format_pydantic(host: str, error: ValidationError) -> str:
     for item in error.errors():
         field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in item["loc"]).replace(".[", "[")
         message = item["msg"].removeprefix("Value error, ")
+        # Our own validators name the value in their message; pydantic's own ("Input should be …") do not.
+        shown = repr(item.get("input"))
+        if item["loc"] and item["type"] not in ("value_error", "missing") and len(shown) <= 80:
+            message = f"{message} (got {shown})"
         lines.append(f"host {host}: {field + ': ' if field else ''}{message}")
     return "\n".join(lines)
 
 
-def validate_hosts(hosts: Iterable[tuple[str, Mapping[str, Any]]], source: str = "inventory") -> Lab:
-    """Validate (name, merged data) pairs; raise InventoryError naming host and field."""
+def validate_hosts(hosts: Iterable[tuple[str, Mapping[str, Any]]], knob_defaults: Mapping[str, Any],
+                   source: str = "inventory") -> Lab:
+    """Validate (name, merged data) pairs against the roles' ``knob_defaults``; raise InventoryError
+    naming host and field."""
     configs, problems = [], []
+    context = {"knob_defaults": knob_defaults}
     for name, data in hosts:
         try:
-            configs.append(HostConfig(name=name, **data))
+            configs.append(HostConfig.model_validate({**data, "name": name}, context=context))
         except ValidationError as error:
             problems.append(_format_pydantic(name, error))
     if problems:
         raise InventoryError(f"{source} is invalid:\n" + "\n".join(problems))
     try:
-        return Lab(hosts=configs)
+        return Lab.model_validate({"hosts": configs}, context=context)
     except ValidationError as error:
         cause = error.errors()[0].get("ctx", {}).get("error")
         if isinstance(cause, CrossHostError):
@@ -249,13 +295,45 @@ def validate_hosts(hosts: Iterable[tuple[str, Mapping[str, Any]]], source: str =
         raise InventoryError(f"{source} is invalid:\n{error}") from None
 
 
-def validate_inventory(inventory, source: str = "inventory") -> Lab:
-    """Validate a pyinfra ``Inventory`` (the CLI's or one built by :func:`load_lab`)."""
-    return validate_hosts(((h.name, h.data.dict()) for h in inventory), source)
+def _listed_twice(inventory) -> list[str]:
+    """Hosts a group lists more than once: pyinfra keeps one of them silently (and merges their data)."""
+    return [f"host {h.name}: listed {h.groups.count(g)} times in group {g}; every machine needs its own name"
+            for h in inventory for g in dict.fromkeys(h.groups) if h.groups.count(g) > 1]
+
+
+def validate_inventory(inventory, knob_defaults: Mapping[str, Any], source: str = "inventory") -> Lab:
+    """Validate a pyinfra ``Inventory`` while pyinfra loads it, and keep the result for this run
+    (:func:`current_lab`): the deploy's roles and tools read it instead of validating again."""
+    global _current
+    twice = _listed_twice(inventory)
+    if twice:
+        raise InventoryError(f"{source} is invalid:\n" + "\n".join(twice))
+    _current = validate_hosts(((h.name, h.data.dict()) for h in inventory), knob_defaults, source)
+    return _current
+
+
+# The lab validated while the current inventory was loaded (one inventory per pyinfra run).
+_current: Lab | None = None
+
+
+def use_lab(lab: Lab, pyinfra_names: Mapping[str, str]) -> None:
+    """Make ``lab`` the current one, its hosts known to pyinfra under other names (plan tests build
+    an inventory of ``@fake/NAME`` hosts, without the CLI loader)."""
+    global _current
+    _current = lab
+    lab._pyinfra_names.update(pyinfra_names)
+
+
+def current_lab() -> Lab:
+    if _current is None:
+        raise InventoryError("no validated inventory: run pyinfra from the repository root, where "
+                             "group_data/all.py validates the inventory while pyinfra loads it")
+    return _current
 
 
 def load_inventory(path: str | os.PathLike):
-    """Load a pyinfra inventory file the way the pyinfra CLI does (group_data included)."""
+    """Load a pyinfra inventory file the way the pyinfra CLI does (group_data included, which
+    validates it)."""
     from pyinfra.api import State
     from pyinfra.context import ctx_state
     from pyinfra_cli.inventory import make_inventory_from_files
@@ -267,4 +345,12 @@ def load_inventory(path: str | os.PathLike):
 
 def load_lab(path: str | os.PathLike) -> Lab:
     """The validated lab of a pyinfra inventory file, for tools other than pyinfra."""
-    return validate_inventory(load_inventory(path), source=str(path))
+    from pyinfra.api.exceptions import InventoryError as PyinfraInventoryError
+
+    global _current
+    _current = None
+    try:
+        load_inventory(path)
+    except PyinfraInventoryError as error:  # raised by the loading hook
+        raise InventoryError(f"{path}: {error}") from None
+    return current_lab()

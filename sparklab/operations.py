@@ -2,12 +2,13 @@
 
 import hashlib
 import json
+import posixpath
 from io import BytesIO, StringIO
 
 from pyinfra import host
 from pyinfra.api import FileUploadCommand, QuoteString, StringCommand, operation
 from pyinfra.facts.docker import DockerImage
-from pyinfra.facts.files import File, Sha256File
+from pyinfra.facts.files import Directory, File, Sha256File
 from pyinfra.facts.server import Locales
 from pyinfra.operations import files
 from pyinfra.operations.util import files as file_utils
@@ -109,9 +110,14 @@ def pip_pinned(venv: str, packages: list[str], extra_args: list[str] | None = No
 @operation()
 def secret_file(dest: str, value: str, user: str = "root", group: str | None = None):
     """A 0600 file holding ``value``. Unlike files.put it never logs the content (not even with
-    --diff): only hashes are compared."""
+    --diff): only hashes are compared. A missing parent directory is created 0700, owned like the file."""
     data = (value + "\n").encode()
     group = group or user
+    parent = posixpath.dirname(dest)
+    if parent and not host.get_fact(Directory, path=parent):
+        # Tested when it runs: an operation earlier in this deploy may create the directory its own way.
+        yield StringCommand("test -d", QuoteString(parent), "|| install -d -m 700 -o", QuoteString(user),
+                            "-g", QuoteString(group), QuoteString(parent))
     current = host.get_fact(File, path=dest)
     if host.get_fact(Sha256File, path=dest) != hashlib.sha256(data).hexdigest():
         # Create the files 0600 before the content arrives: an upload keeps an existing file's mode,

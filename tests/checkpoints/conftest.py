@@ -13,6 +13,7 @@ import pytest
 import testinfra
 
 from sparklab.checkpoints import NOT_APPLICABLE
+from sparklab.engine_instances import instances_of
 from sparklab.inventory import load_lab
 from sparklab.sshconfig import ssh_config_text
 
@@ -45,8 +46,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_generate_tests(metafunc):
+    lab = metafunc.config._spark_lab
+    if "engine" in metafunc.fixturenames:  # per-engine items: every engine any host of the inventory enables
+        names = sorted({i.name for h in lab.hosts for i in instances_of(h.setting)})
+        metafunc.parametrize("engine", names, ids=names, scope="module")
     if "spark" in metafunc.fixturenames:
-        names = [h.name for h in metafunc.config._spark_lab.hosts]
+        names = [h.name for h in lab.hosts]
         metafunc.parametrize("spark", names, indirect=True, ids=names, scope="module")
 
 
@@ -90,15 +95,25 @@ def pytest_runtest_makereport(item, call):
     if not hasattr(item.config, "_spark_results"):
         return
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        callspec = getattr(item, "callspec", None)
-        spark = callspec.params["spark"] if callspec and "spark" in callspec.params else LAB_COLUMN
-        name = item.originalname
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        spark = params.get("spark", LAB_COLUMN)
+        name = item.originalname + (f"[{params['engine']}]" if "engine" in params else "")
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             status = "N/A (" + reason.removeprefix("Skipped: ").removeprefix(NOT_APPLICABLE) + ")"
+        elif report.passed:
+            status = "PASS"
         else:
-            status = "PASS" if report.passed else "FAIL"
+            status = f"FAIL ({failure_reason(report)})"
         item.config._spark_results[name][spark] = status
+
+
+def failure_reason(report) -> str:
+    """The first line of the assertion message (or of the error) that failed an item."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = crash.message if crash else str(report.longrepr)
+    first = next((line.strip() for line in message.splitlines() if line.strip()), "no message")
+    return first.removeprefix("AssertionError: ")
 
 
 def pytest_terminal_summary(terminalreporter, config):

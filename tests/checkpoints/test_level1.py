@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sparklab.checkpoints import not_applicable
+from sparklab.checkpoints import has_gpu, not_applicable
 from sparklab.sshconfig import ssh_argv
 
 pytestmark = pytest.mark.level(1)
@@ -88,12 +88,8 @@ def test_docker_runs_a_container_as_the_lab_user(host, spark):
     assert run.rc == 0, run.stderr
 
 
-def _gpus(host) -> bool:
-    return host.exists("nvidia-smi") and host.run("nvidia-smi -L").rc == 0
-
-
 def test_container_sees_the_gpu(host, spark):
-    if not _gpus(host):
+    if not has_gpu(host):
         not_applicable("no NVIDIA GPU on this host")
     run = host.run(f"sudo -u {spark.lab_user} -H docker run --rm --gpus all "
                    f"{spark.setting('docker_check_image')} nvidia-smi -L")
@@ -101,7 +97,7 @@ def test_container_sees_the_gpu(host, spark):
 
 
 def test_nvidia_runtime_in_daemon_json(host, spark):
-    if spark.setting("nvidia_ctk_when") != "always" and not _gpus(host):
+    if spark.setting("nvidia_ctk_when") != "always" and not has_gpu(host):
         not_applicable("no NVIDIA GPU, so no container toolkit")
     config = json.loads(host.file("/etc/docker/daemon.json").content_string)
     assert config["runtimes"]["nvidia"]["path"].endswith("nvidia-container-runtime")
@@ -149,8 +145,9 @@ def test_jupyterlab_answers_with_auth_required(host, spark):
     assert host.check_output(code + f"-H 'Authorization: token {token}' {url}") == "200"
 
 
-def test_dgx_dashboard_on_11000(host):
+def test_dgx_dashboard_listening(host, spark):
     if 'DGX_NAME="DGX Spark"' not in host.run("cat /etc/dgx-release").stdout:
         not_applicable("not a DGX Spark (no DGX Dashboard)")
-    assert host.socket("tcp://127.0.0.1:11000").is_listening or host.socket("tcp://0.0.0.0:11000").is_listening
+    port = spark.setting("dashboard_port")
+    assert host.socket(f"tcp://127.0.0.1:{port}").is_listening or host.socket(f"tcp://0.0.0.0:{port}").is_listening
     assert host.run("nvidia-smi").rc == 0

@@ -5,13 +5,14 @@ import json
 
 import pytest
 
-from sparklab.checkpoints import not_applicable
-from sparklab.engines import instances_of, ollama_port
+from sparklab.checkpoints import has_gpu, not_applicable
+from sparklab.engine_instances import instances_of, ollama_port, skip_reason
 from sparklab.facts import ollama_model_name
+from sparklab.host_secrets import SECRETS_DIR
+from tests import leaks
 
 pytestmark = pytest.mark.level(2)
 
-SECRETS_DIR = "/etc/spark-lab/secrets"
 
 
 def _get_json(host, port: int, route: str):
@@ -33,6 +34,19 @@ def _instances(spark):
     return instances
 
 
+@pytest.fixture
+def instance(host, spark, engine):
+    """The engine instance under check on this host; N/A where the host does not have it, or where the
+    role skips it (a gated model without the HF token, a build without a GPU), with the same reason."""
+    found = next((i for i in instances_of(spark.setting) if i.name == engine), None)
+    if found is None:
+        not_applicable(f"{engine} is not among this host's engines")
+    why = skip_reason(found, spark.missing_secret, found.spec.mode == "build" and has_gpu(host))
+    if why is not None:
+        not_applicable(f"skipped by the deploy: {why}")
+    return found
+
+
 def test_ollama_answers_its_version(host, spark):
     assert _get_json(host, _ollama_port(spark), "/api/version")["version"] == spark.setting("ollama_version")
 
@@ -49,37 +63,33 @@ def test_open_webui_answers(host, spark):
     assert _get_json(host, spark.setting("open_webui_port"), "/health")["status"] is True
 
 
-def test_engine_units_present(host, spark):
-    missing = [i.unit for i in _instances(spark) if not host.service(i.unit).exists]
-    assert not missing, f"no unit: {', '.join(missing)}"
+def test_engine_installed(host, instance):
+    assert host.service(instance.unit).exists, f"no unit: {instance.unit}"
+    if instance.spec.mode == "container":
+        image = instance.spec.image
+        assert host.run(f"docker image inspect {image}").rc == 0, f"image not present: {image}"
 
 
-def test_engine_images_at_their_pinned_tags(host, spark):
-    images = [i.spec.image for i in _instances(spark) if i.spec.mode == "container"]
-    if not images:
-        not_applicable("no container engine enabled")
-    missing = [image for image in images if host.run(f"docker image inspect {image}").rc != 0]
-    assert not missing, f"not present: {', '.join(missing)}"
+def test_engine_serves_its_model(host, instance):
+    running = host.service(instance.unit).is_running
+    if instance.spec.boot:
+        assert running, f"{instance.unit} is set to start at boot but is not running"
+    elif not running:
+        not_applicable("on demand, not started")
+    port = instance.spec.port
+    # A starting engine (weights still loading) answers neither yet: give it the playbooks' patience.
+    ready = host.run(f"timeout 900 sh -c 'until curl -sf http://127.0.0.1:{port}{instance.spec.health} "
+                     f">/dev/null; do sleep 2; done'")
+    assert ready.rc == 0, f"{instance.unit}: {instance.spec.health} does not answer"
+    served = [m["id"] for m in _get_json(host, port, "/v1/models")["data"]]
+    assert instance.served_model in served, f"{instance.unit} serves {served}, not {instance.served_model}"
 
 
-def test_boot_engines_run_and_started_engines_serve_their_model(host, spark):
-    checked = []
-    for instance in _instances(spark):
-        running = host.service(instance.unit).is_running
-        if instance.spec.boot:
-            assert running, f"{instance.unit} is set to start at boot but is not running"
-        if not running:
-            continue
-        port = instance.spec.port
-        # A starting engine (weights still loading) answers neither yet: give it the playbooks' patience.
-        ready = host.run(f"timeout 900 sh -c 'until curl -sf http://127.0.0.1:{port}{instance.spec.health} "
-                         f">/dev/null; do sleep 2; done'")
-        assert ready.rc == 0, f"{instance.unit}: {instance.spec.health} does not answer"
-        served = [m["id"] for m in _get_json(host, port, "/v1/models")["data"]]
-        assert instance.served_model in served, f"{instance.unit} serves {served}, not {instance.served_model}"
-        checked.append(instance.name)
-    if not checked:
-        not_applicable("no engine started (all on demand)")
+def test_no_unit_for_an_engine_the_data_dropped(host, spark):
+    wanted = {f"{i.unit}.service" for i in instances_of(spark.setting)}
+    found = host.run("ls /etc/systemd/system | grep '^engine-.*[.]service$'").stdout.split()
+    stale = sorted(set(found) - wanted)
+    assert not stale, f"left behind: {', '.join(stale)}"
 
 
 def test_no_two_heavy_engines_enabled_at_boot(host, spark):
@@ -104,5 +114,5 @@ def test_secret_files_are_0600_and_never_on_a_command_line(host, spark):
     exposed = host.run("cat /etc/systemd/system/*.service /etc/systemd/system/*.d/*.conf 2>/dev/null; "
                        "ps -eo args").stdout
     leaked = [path for path in present
-              if any(v in exposed for v in values if v in host.file(path).content_string)]
+              if any(leaks.leaked(v, exposed) for v in values if v in host.file(path).content_string)]
     assert not leaked, f"a secret from {', '.join(leaked)} is in a unit file or a process command line"

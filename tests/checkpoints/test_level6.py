@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from sparklab.checkpoints import not_applicable
-from sparklab.rehearse import REPO
+from sparklab.runner import REPO
 
 pytestmark = pytest.mark.level(6)
 

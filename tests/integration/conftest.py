@@ -5,7 +5,7 @@ import secrets
 
 import pytest
 
-from sparklab.rehearse import SIM_INVENTORY, simlab
+from sparklab.runner import SIM_INVENTORY, simlab
 
 
 @pytest.fixture(scope="session")

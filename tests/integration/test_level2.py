@@ -8,17 +8,19 @@ import sys
 
 import pytest
 
-from sparklab import rehearse
-from sparklab.rehearse import on_sim_host
+from sparklab import runner
+from sparklab.runner import on_sim_host
+from tests.leaks import leaked
 
 pytestmark = pytest.mark.integration
 DEPLOY = "deploys/level2.py"
 HOSTS = ("spark-sim-1", "spark-sim-2")
+ENGINES = ("llamacpp", "nim", "sglang", "trtllm", "vllm")
 
 
 @pytest.fixture(scope="module")
 def deployed(sim_lab, stand_in_keys):
-    return rehearse.deploy_twice(sim_lab, DEPLOY)
+    return runner.deploy_twice(sim_lab, DEPLOY)
 
 
 def _containers(host) -> dict[str, str]:
@@ -33,25 +35,28 @@ def test_second_run_changes_nothing(deployed):
 
 
 def test_checkpoint_green(deployed, sim_lab, tmp_path):
-    check = rehearse.checkpoints(sim_lab, 2, tmp_path / "report.json")
+    check = runner.checkpoints(sim_lab, 2, tmp_path / "report.json")
     assert check.green, check.output[-6000:]
     level2 = ("test_ollama_answers_its_version", "test_ollama_lists_the_models_in_data", "test_open_webui_answers",
-              "test_engine_units_present", "test_engine_images_at_their_pinned_tags",
-              "test_boot_engines_run_and_started_engines_serve_their_model",
+              *(f"test_engine_installed[{e}]" for e in ENGINES), "test_engine_serves_its_model[vllm]",
+              "test_engine_serves_its_model[llamacpp]", "test_no_unit_for_an_engine_the_data_dropped",
               "test_no_two_heavy_engines_enabled_at_boot", "test_secret_files_are_0600_and_never_on_a_command_line")
     for item in level2:
         assert check.items[item] == dict.fromkeys(HOSTS, "PASS"), (item, check.items[item])
+    for engine in ("trtllm", "sglang", "nim"):
+        item = f"test_engine_serves_its_model[{engine}]"
+        assert check.items[item] == dict.fromkeys(HOSTS, "N/A (on demand, not started)"), (item, check.items[item])
 
 
 def test_secrets_never_in_output(deployed, stand_in_keys):
     text = "".join(run.output + run.stdout for run in deployed)
-    assert not [name for name, value in stand_in_keys.items() if value in text]
+    assert not [name for name, value in stand_in_keys.items() if leaked(value, text)]
 
 
 def test_engines_bench_prints_the_comparison(deployed, sim_lab, tmp_path):
     report = tmp_path / "bench.json"
     run = subprocess.run([sys.executable, "-m", "engines", "bench", "--inventory", sim_lab, "--max-tokens", "16",
-                          "--json", str(report)], cwd=rehearse.REPO, capture_output=True, text=True, timeout=900)
+                          "--json", str(report)], cwd=runner.REPO, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr
     rows = json.loads(report.read_text())["engines"]
     measured = {(r["host"], r["engine"]) for r in rows if r["status"] == "ok"}
@@ -80,13 +85,13 @@ def test_starting_a_heavy_engine_on_demand_stops_the_running_one(deployed):
 def test_a_changed_engine_is_recreated_and_nothing_else(deployed, sim_lab, tmp_path):
     before = {h: _containers(h) for h in HOSTS}
     changed = tmp_path / "changed.py"
-    text = (rehearse.REPO / sim_lab).read_text()
+    text = (runner.REPO / sim_lab).read_text()
     changed.write_text(text.replace('"vllm": {"boot": True},', '"vllm": {"boot": True, "args": ["--max-model-len", '
                                     '"4096"]},').replace('"trtllm": {},', '"trtllm": {"image": '
                                     '"nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc12"},'))
     assert changed.read_text() != text
     try:
-        run = rehearse.deploy(str(changed), DEPLOY)
+        run = runner.deploy(str(changed), DEPLOY)
         assert run.returncode == 0 and run.totals["error"] == 0, run.output[-4000:]
         ops = {c.split(": ", 1)[1] for c in run.changed}
         assert ops == {"Inference engines | engine-vllm unit",
@@ -102,6 +107,33 @@ def test_a_changed_engine_is_recreated_and_nothing_else(deployed, sim_lab, tmp_p
             args = on_sim_host(host, "docker inspect -f '{{json .Args}}' engine-vllm").stdout
             assert "--max-model-len" in args
     finally:
-        restore = rehearse.deploy(sim_lab, DEPLOY)
+        restore = runner.deploy(sim_lab, DEPLOY)
         assert restore.returncode == 0 and restore.totals["error"] == 0, restore.output[-4000:]
-    assert rehearse.deploy(sim_lab, DEPLOY).converged
+    assert runner.deploy(sim_lab, DEPLOY).converged
+
+
+def test_an_engine_taken_out_of_the_data_is_removed_and_nothing_else(deployed, sim_lab, tmp_path):
+    """Absent means absent (issue 10): its unit and env file go; the other containers keep running."""
+    before = {h: _containers(h) for h in HOSTS}
+    dropped = tmp_path / "dropped.py"
+    text = (runner.REPO / sim_lab).read_text()
+    dropped.write_text(text.replace('            "sglang": {},\n', ""))
+    assert dropped.read_text() != text
+    try:
+        run = runner.deploy(str(dropped), DEPLOY)
+        assert run.returncode == 0 and run.totals["error"] == 0, run.output[-4000:]
+        # sglang is on demand, so already stopped and not enabled: only its files go.
+        assert {c.split(": ", 1)[1] for c in run.changed} == {"Inference engines | engine-sglang unit removed",
+            "Inference engines | engine-sglang /etc/spark-lab/secrets/engine-sglang.env removed",
+            "Inference engines | systemd reloaded"}, run.changed
+        for host in HOSTS:
+            gone = on_sim_host(host, "systemctl cat engine-sglang; ls /etc/spark-lab/secrets/engine-sglang.env")
+            assert gone.returncode != 0 and "No files found" in gone.stderr, gone.stdout + gone.stderr
+            assert on_sim_host(host, "systemctl is-enabled engine-vllm engine-llamacpp").stdout.split() == [
+                "enabled", "enabled"]
+            assert _containers(host) == before[host], "the running containers are untouched"
+        assert runner.deploy(str(dropped), DEPLOY).converged, "the removal converges"
+    finally:
+        restore = runner.deploy(sim_lab, DEPLOY)
+        assert restore.returncode == 0 and restore.totals["error"] == 0, restore.output[-4000:]
+    assert runner.deploy(sim_lab, DEPLOY).converged

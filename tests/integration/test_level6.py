@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from sparklab import rehearse
+from sparklab import runner
 
 pytestmark = pytest.mark.integration
 DEPLOY = "deploys/level6.py"
@@ -13,7 +13,7 @@ DEPLOY = "deploys/level6.py"
 
 @pytest.fixture(scope="module")
 def deployed(sim_lab, stand_in_keys):
-    return rehearse.deploy_twice(sim_lab, DEPLOY)[1]
+    return runner.deploy_twice(sim_lab, DEPLOY)[1]
 
 
 def test_second_run_changes_nothing(deployed):
@@ -21,7 +21,7 @@ def test_second_run_changes_nothing(deployed):
 
 
 def test_level6_checkpoint_green_across_the_pair(deployed, sim_lab, tmp_path):
-    check = rehearse.checkpoints(sim_lab, 6, tmp_path / "report.json")
+    check = runner.checkpoints(sim_lab, 6, tmp_path / "report.json")
     assert check.green, check.output[-6000:]
     for item in ("test_mpirun_runs_on_every_node", "test_collectives_across_the_nodes_are_correct",
                  "test_short_fsdp_training_across_the_nodes_lowers_the_loss"):
@@ -31,9 +31,9 @@ def test_level6_checkpoint_green_across_the_pair(deployed, sim_lab, tmp_path):
 
 def test_a_missing_interface_fails_the_host_before_anything_is_written(sim_lab, tmp_path):
     inventory = tmp_path / "unplugged.py"
-    text = (rehearse.REPO / sim_lab).read_text()
+    text = (runner.REPO / sim_lab).read_text()
     inventory.write_text(text.replace('"name": "qsfp0"', '"name": "qsfp9"'))
-    run = subprocess.run([str(rehearse.BIN / "pyinfra"), "-y", str(inventory), DEPLOY], cwd=rehearse.REPO,
+    run = subprocess.run([str(runner.BIN / "pyinfra"), "-y", str(inventory), DEPLOY], cwd=runner.REPO,
                          capture_output=True, text=True, timeout=600)
     output = run.stdout + run.stderr
     assert run.returncode != 0

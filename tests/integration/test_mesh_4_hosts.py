@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from sparklab import rehearse
+from sparklab import runner
 from sparklab.inventory import load_lab
 from sparklab.sshconfig import ssh_argv
 
@@ -13,12 +13,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def four_hosts(sim_lab, tmp_path_factory):
-    up = rehearse.simlab("up", "--hosts", "4")
+    up = runner.simlab("up", "--hosts", "4")
     assert up.returncode == 0, up.stderr[-3000:]
     inventory = tmp_path_factory.mktemp("four") / "sim_lab_4.py"
-    inventory.write_text(rehearse.simlab("inventory", "--hosts", "4").stdout)
+    inventory.write_text(runner.simlab("inventory", "--hosts", "4").stdout)
     yield str(inventory)
-    assert rehearse.simlab("up").returncode == 0  # back to the two-host lab for the tests after this one
+    assert runner.simlab("up").returncode == 0  # back to the two-host lab for the tests after this one
 
 
 def _as(spark, user, command):
@@ -27,9 +27,9 @@ def _as(spark, user, command):
 
 
 def test_mesh_and_hostfile_converge_for_four(four_hosts):
-    first = rehearse.deploy(four_hosts, "tests/integration/deploys/mesh.py")
+    first = runner.deploy(four_hosts, "tests/integration/deploys/mesh.py")
     assert first.returncode == 0 and first.totals["error"] == 0, first.output[-4000:]
-    second = rehearse.deploy(four_hosts, "tests/integration/deploys/mesh.py")
+    second = runner.deploy(four_hosts, "tests/integration/deploys/mesh.py")
     assert second.converged, (second.totals, second.changed)
 
     lab = load_lab(four_hosts)

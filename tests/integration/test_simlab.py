@@ -12,7 +12,7 @@ import pytest
 
 from simlab import config
 from sparklab.inventory import load_lab
-from sparklab.rehearse import REPO, SIM_INVENTORY, on_sim_host, simlab
+from sparklab.runner import REPO, SIM_INVENTORY, on_sim_host, simlab
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import pytest
 os.environ.setdefault("PYINFRA_FAKE_DELAY", "0")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from planner import dgx_os_output  # noqa: E402
+from planner import dgx_os_output, etc_release_output
 
 TEST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanTestKeyOnly plan@test"
 
@@ -15,7 +15,8 @@ TEST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanTestKeyOnly plan@test"
 def _dgx_os() -> dict[str, str]:
     return {
         "dgx-release": dgx_os_output("dgx-release"),
-        "UBUNTU_CODENAME": dgx_os_output("os-release-codename"),
+        # pyinfra's LinuxDistribution prints every /etc/*-release file.
+        "ls -pdL *-release": etc_release_output("dgx-release", "lsb-release", "os-release"),
         "dpkg --print-architecture": dgx_os_output("dpkg-architecture"),
         "nvidia-smi -L": dgx_os_output("nvidia-smi-L"),
         "ss -ltnH": dgx_os_output("ss-ltnH"),
@@ -42,7 +43,7 @@ def dgx_os_module():
 def plain_ubuntu():
     """A fresh Ubuntu 24.04 arm64 host: no Docker, no GPU."""
     return {
-        "UBUNTU_CODENAME": "noble",
+        "ls -pdL *-release": etc_release_output("lsb-release", "os-release"),
         "dpkg --print-architecture": "arm64",
         "locale -a": "C\nC.utf8",
         "uname -s": "Linux",

@@ -17,7 +17,8 @@ from pyinfra.api.state import StateStage
 from pyinfra.context import ctx_config, ctx_host, ctx_inventory, ctx_state
 from pyinfra_cli.util import load_deploy_file
 
-from sparklab.inventory import load_inventory, validate_hosts
+from roles import knob_defaults
+from sparklab.inventory import load_inventory, use_lab, validate_hosts
 
 REPO = Path(__file__).resolve().parents[2]
 DGX_OS = Path(__file__).resolve().parent / "dgx_os"
@@ -36,12 +37,19 @@ def dgx_os_output(name: str) -> str:
     return (DGX_OS / name).read_text().rstrip("\n")
 
 
+def etc_release_output(*names: str) -> str:
+    """What pyinfra's LinuxDistribution fact prints on a host with these /etc/*-release files (from dgx_os/):
+    each file's path, its text, then `---`, in `ls` order."""
+    return "\n".join(f"/etc/{name}\n{dgx_os_output(name)}\n---" for name in sorted(names))
+
+
 def fake_hosts_like(inventory_file: str, responses: dict[str, str], **extra) -> list[tuple[str, dict]]:
     """The hosts of a real inventory as @fake hosts, with their merged data and scripted outputs."""
     hosts = []
     for host in load_inventory(REPO / inventory_file):
         data = {k: v for k, v in host.data.dict().items() if not k.startswith("ssh_")}
-        hosts.append((f"@fake/{host.name}", {**data, **extra, "fake_responses": responses, "fake_delay": 0, "fake_delay_jitter": 0}))
+        fake = {"fake_responses": responses, "fake_delay": 0, "fake_delay_jitter": 0}
+        hosts.append((f"@fake/{host.name}", {**data, **extra, **fake}))
     return hosts
 
 
@@ -56,7 +64,8 @@ def _render(command) -> object:
 
 
 def plan(hosts: list[tuple[str, dict]], deploy: str) -> dict[str, list[PlannedOp]]:
-    validate_hosts(((n.removeprefix("@fake/"), d) for n, d in hosts), source="plan inventory")
+    names = {n: n.removeprefix("@fake/") for n, _ in hosts}
+    use_lab(validate_hosts(((names[n], d) for n, d in hosts), knob_defaults(), source="plan inventory"), names)
     inventory = Inventory((hosts, {}))
     config = Config(FAIL_PERCENT=0)
     state = State(inventory, config)

@@ -8,6 +8,7 @@ import pytest
 from planner import fake_hosts_like, plan
 
 from sparklab.inventory import InventoryError
+from tests.leaks import leaked
 
 SHA = "a" * 64
 SECRET_FILES = ("/etc/spark-lab/secrets/", "/opt/jupyterlab/etc/token")
@@ -89,13 +90,15 @@ def test_llamacpp_built_for_cuda_arch_121_on_a_spark(planned):
 def test_secrets_only_in_0600_env_files(planned):
     secret_values = list(SECRETS.values())
     for name, op in planned.items():
-        assert not any(v in name or v in op.shell() for v in secret_values), name
+        assert not any(leaked(v, name) or leaked(v, op.shell()) for v in secret_values), name
         for command in op.commands:
             if isinstance(command, tuple) and not command[2].startswith(SECRET_FILES):
-                assert not any(v in command[1] for v in secret_values), name
+                assert not any(leaked(v, command[1]) for v in secret_values), name
     env = planned["Inference engines | Secret engine-nim in /etc/spark-lab/secrets/engine-nim.env (0600)"]
-    assert env.commands[0] == "umask 077 && touch /etc/spark-lab/secrets/engine-nim.env"
-    assert any(isinstance(c, tuple) and c[1] == f"NGC_API_KEY={SECRETS['NGC_API_KEY']}\n" for c in env.commands)
+    assert env.commands[:2] == ["test -d /etc/spark-lab/secrets || install -d -m 700 -o root -g root "
+                                "/etc/spark-lab/secrets", "umask 077 && touch /etc/spark-lab/secrets/engine-nim.env"]
+    uploaded = next(c[1] for c in env.commands if isinstance(c, tuple))
+    assert uploaded == f"HF_TOKEN={SECRETS['HF_TOKEN']}\nNGC_API_KEY={SECRETS['NGC_API_KEY']}\n"
 
 
 def test_profiles_are_data(dgx_os):
@@ -130,7 +133,25 @@ def test_missing_sha256_or_secret_skips_visibly(dgx_os, caplog, monkeypatch):
     assert not [n for n in ops if n.startswith("Ollama |") or "engine-nim" in n]
     assert "engine-vllm unit" in " ".join(ops)
     assert "Ollama: skipped (no ollama_sha256 for arm64" in caplog.text
-    assert "engine nim: skipped ($NGC_API_KEY is empty or missing)" in caplog.text
+    assert "engine nim: skipped (needs secrets.ngc_api_key: $NGC_API_KEY is empty or missing)" in caplog.text
+
+
+def test_without_an_hf_token_only_the_gated_engine_is_skipped(dgx_os, caplog, monkeypatch):
+    """Issue 10: vLLM's gpt-oss-20b is public and needs no token; TRT-LLM's Llama is gated."""
+    caplog.set_level(logging.WARNING, logger="pyinfra")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("NGC_API_KEY", SECRETS["NGC_API_KEY"])
+    hosts = fake_hosts_like("inventories/one_spark.py", dgx_os, users_authorized_keys=["ssh-ed25519 AAAA plan"],
+                            users_authorized_key_files=[])
+    ops = {op.name: op for op in plan(hosts, "deploys/level2.py")["spark-1"]}
+    units = sorted(n.split("engine-")[1].removesuffix(" unit") for n in ops if n.endswith(" unit") and "engine-" in n)
+    assert units == ["llamacpp", "nim", "sglang", "vllm"]
+    assert "engine trtllm: skipped (model nvidia/Llama-3.1-8B-Instruct-FP4 is gated and needs secrets.hf_token: " \
+           "$HF_TOKEN is empty or missing)" in caplog.text
+    vllm_env = ops["Inference engines | Secret engine-vllm in /etc/spark-lab/secrets/engine-vllm.env (0600)"]
+    assert next(c[1] for c in vllm_env.commands if isinstance(c, tuple)) == "\n", "an env file without HF_TOKEN"
+    nim_env = ops["Inference engines | Secret engine-nim in /etc/spark-lab/secrets/engine-nim.env (0600)"]
+    assert next(c[1] for c in nim_env.commands if isinstance(c, tuple)) == f"NGC_API_KEY={SECRETS['NGC_API_KEY']}\n"
 
 
 def test_llamacpp_build_without_a_gpu_is_skipped_whole(plain_ubuntu, caplog, monkeypatch):
@@ -141,3 +162,29 @@ def test_llamacpp_build_without_a_gpu_is_skipped_whole(plain_ubuntu, caplog, mon
     ops = [op.name for op in plan(hosts, "deploys/level2.py")["spark-1"]]
     assert not [n for n in ops if "llamacpp" in n or "llama.cpp" in n], "no env file, no unit: nothing half-made"
     assert "engine llamacpp: skipped (no NVIDIA GPU to build for; use mode: container)" in caplog.text
+
+
+def test_what_the_data_drops_or_disables_is_removed(dgx_os, monkeypatch):
+    """Absent means absent (issue 10): units we wrote that the data no longer asks for are stopped,
+    disabled and removed, with their env file and config directory; the rest is planned as usual."""
+    monkeypatch.setenv("HF_TOKEN", "hf_x")
+    written = "\n".join(f"/etc/systemd/system/{u}.service" for u in ("engine-old", "engine-vllm", "open-webui",
+                                                                    "ollama", "jupyterlab"))
+    responses = {**dgx_os, "grep -lF -- 'Managed by spark-lab' /etc/systemd/system/*.service": written}
+    hosts = fake_hosts_like("inventories/one_spark.py", responses, users_authorized_keys=["ssh-ed25519 AAAA plan"],
+                            users_authorized_key_files=[], ollama_enabled=False, open_webui_enabled=False,
+                            engines={"vllm": {"boot": True}})
+    ops = {op.name: op for op in plan(hosts, "deploys/level2.py")["spark-1"]}
+    removed = sorted(n for n in ops if " removed" in n or "stopped and disabled" in n)
+    assert removed == [
+        "Inference engines | engine-old /etc/spark-lab/engines/old/ removed",
+        "Inference engines | engine-old /etc/spark-lab/secrets/engine-old.env removed",
+        "Inference engines | engine-old stopped and disabled",
+        "Inference engines | engine-old unit removed",
+        "Ollama | ollama /etc/systemd/system/ollama.service.d/ removed",
+        "Ollama | ollama stopped and disabled",
+        "Ollama | ollama unit removed",
+        "Open WebUI | open-webui stopped and disabled",
+        "Open WebUI | open-webui unit removed",
+    ]
+    assert "Inference engines | engine-vllm unit" in ops and "Open WebUI | open-webui unit" not in ops

@@ -1,4 +1,4 @@
-"""An inventory's engines (sparklab.engines.endpoints) as plain data, loaded in a child process."""
+"""An inventory's engines (sparklab.engine_instances.endpoints) as plain data, loaded in a child process."""
 
 import json
 import subprocess
@@ -26,13 +26,13 @@ class FakeEndpoint:
 
 
 def test_hosts_of_uses_sparklab_endpoints(monkeypatch):
-    import sparklab.engines
+    import sparklab.engine_instances
 
     def endpoints(config):
         return [FakeEndpoint("ollama", "ollama", 11434, None, "/api/version"),
                 FakeEndpoint("vllm", "openai", 8000 + int(config.name[-1]), "m", "/health")]
 
-    monkeypatch.setattr(sparklab.engines, "endpoints", endpoints)
+    monkeypatch.setattr(sparklab.engine_instances, "endpoints", endpoints)
     lab = SimpleNamespace(hosts=[SimpleNamespace(name="spark-1", ssh={"ssh_hostname": "10.0.0.1"}),
                                  SimpleNamespace(name="spark-2", ssh={"ssh_hostname": "spark-2.local"})])
     hosts = inventory.hosts_of(lab)
@@ -44,12 +44,12 @@ def test_hosts_of_uses_sparklab_endpoints(monkeypatch):
 
 
 def test_hosts_of_names_the_host_of_a_bad_engine_setting(monkeypatch):
-    import sparklab.engines
+    import sparklab.engine_instances
 
     def endpoints(config):
         raise ValueError("engines.vllm.port: 8000 is also the port of nim")
 
-    monkeypatch.setattr(sparklab.engines, "endpoints", endpoints)
+    monkeypatch.setattr(sparklab.engine_instances, "endpoints", endpoints)
     lab = SimpleNamespace(hosts=[SimpleNamespace(name="spark-1", ssh={"ssh_hostname": "h"})])
     with pytest.raises(UsageError, match="host spark-1: engines.vllm.port"):
         inventory.hosts_of(lab)
@@ -61,7 +61,7 @@ def test_missing_inventory_file(tmp_path):
 
 
 def test_inventory_loaded_in_a_child_process(tmp_path):
-    """The real loader (pyinfra + sparklab.engines) on a one-host inventory: plain data back."""
+    """The real loader (pyinfra + sparklab.engine_instances) on a one-host inventory: plain data back."""
     path = tmp_path / "lab.py"
     path.write_text('sparks = ([("spark-x", {"ssh_hostname": "127.0.0.1"})], {"lab_user": "student"})\n')
     loaded = subprocess.run([sys.executable, "-m", "engines.inventory_endpoints", str(path)], cwd=REPO, capture_output=True,

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from simlab import mirror
+from simlab.mirror import catalog
 
-ENGINES = mirror.STANDINS / "engines"
+ENGINES = catalog.STANDINS / "engines"
 # Short timings; PYTHONPATH finds standin_server / the sglang package as the image's .pth file does.
 FAST = {"STANDIN_PREFILL_TPS": "1000000", "STANDIN_DECODE_TPS": "1000", "PYTHONPATH": str(ENGINES),
         "PYTHONDONTWRITEBYTECODE": "1"}

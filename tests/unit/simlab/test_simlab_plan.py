@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simlab import cgroups, cli, config, render, rootfs
+from simlab import cgroups, commandline, config, render, rootfs
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -266,7 +266,7 @@ def test_inventory_command_keeps_the_repo_group_data(tmp_path):
     base = tmp_path / "sim_lab.py"
     base.write_text('sim_sparks = ([("spark-sim-1", {})], {"mirror_url": "http://10.99.0.1:8080/", '
                     '"ssh_key": "/old/key"})\n')
-    text = cli.inventory_text(3, config.Paths(Path("/st"), Path("/ca")), base)
+    text = commandline.inventory_text(3, config.Paths(Path("/st"), Path("/ca")), base)
     hosts, group = _load(text)["sim_sparks"]
     assert len(hosts) == 3 and group["mirror_url"] == "http://10.99.0.1:8080/"
     assert group["ssh_key"] == "/st/ssh/id_ed25519"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from standin_procs import ENGINES, FAST, Running, free_port, link_program, sse
 
-from simlab import mirror
+from simlab.mirror import catalog
 
 sys.path.insert(0, str(ENGINES))
 _write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ in the sources
@@ -117,9 +117,9 @@ def test_open_webui_settings(monkeypatch):
 
 
 def test_every_program_is_linked_in_the_image():
-    linked = {Path(p).name for p in mirror.STANDIN_LINKS} | {"sglang.launch_server"}
+    linked = {Path(p).name for p in catalog.STANDIN_LINKS} | {"sglang.launch_server"}
     assert linked >= set(standin_engines.PROGRAMS)
-    assert all(t == f"/{mirror.STANDIN_DIR}/standin_engines.py" for t in mirror.STANDIN_LINKS.values())
+    assert all(t == f"/{catalog.STANDIN_DIR}/standin_engines.py" for t in catalog.STANDIN_LINKS.values())
 
 
 def test_engine_speeds_are_distinct(monkeypatch):

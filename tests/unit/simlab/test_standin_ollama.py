@@ -1,23 +1,20 @@
-"""The Ollama stand-in (simlab/standins/ollama/): its release tarball as simlab.mirror builds it,
+"""The Ollama stand-in (simlab/standins/ollama/): its release tarball as simlab.mirror.http_files builds it,
 installed the way roles/ollama.py installs it (a versioned directory, /usr/local/bin/ollama a link),
 then run by this interpreter on 127.0.0.1."""
 from __future__ import annotations
 
-import gzip
-import hashlib
 import importlib.machinery
 import importlib.util
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 
 import pytest
 from standin_procs import FAST, Running, free_port, link_program, sse
 
-from simlab import mirror
+from simlab.mirror.catalog import OLLAMA_VERSION
+from simlab.mirror.http_files import ollama_tarball
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +22,8 @@ def ollama(tmp_path_factory):
     """/usr/local/bin/ollama of a fake root, linked to bin/ollama of the extracted tarball."""
     root = tmp_path_factory.mktemp("root")
     tarball = root / "ollama-linux-amd64.tgz"
-    tarball.write_bytes(mirror.ollama_tarball())
-    version_dir = root / f"opt/ollama/{mirror.OLLAMA_VERSION}"
+    tarball.write_bytes(ollama_tarball())
+    version_dir = root / f"opt/ollama/{OLLAMA_VERSION}"
     version_dir.mkdir(parents=True)
     subprocess.run(["tar", "-xf", tarball, "-C", version_dir, "--no-same-owner"], check=True)
     (root / "usr/local/bin").mkdir(parents=True)
@@ -51,31 +48,6 @@ def server(ollama, tmp_path_factory):
 
 def lines(data: bytes) -> list[dict]:
     return [json.loads(line) for line in data.decode().splitlines()]
-
-
-# ---------------------------------------------------------------- the tarball
-
-def test_tarball_is_reproducible_and_release_shaped():
-    a, b = mirror.ollama_tarball(), mirror.ollama_tarball()
-    assert a == b and a[:2] == b"\x1f\x8b" and a[4:8] == b"\0\0\0\0"  # gzip, mtime 0
-    with tarfile.open(fileobj=io.BytesIO(a)) as tar:
-        members = {m.name: m for m in tar.getmembers()}
-        script = tar.extractfile("bin/ollama").read().decode()
-    assert list(members) == ["bin", "bin/ollama", "lib", "lib/ollama", "lib/ollama/standin_server.py"]
-    assert members["bin/ollama"].mode == 0o755 and members["lib/ollama/standin_server.py"].mode == 0o644
-    assert all(m.uid == 0 and m.gid == 0 and m.mtime == mirror.FIXED_EPOCH for m in members.values())
-    assert f'VERSION = "{mirror.OLLAMA_VERSION}"' in script and "@VERSION@" not in script
-
-
-def test_release_files_in_the_mirror():
-    files = mirror._files()
-    release = f"ollama/v{mirror.OLLAMA_VERSION}"
-    tarball = files[f"{release}/ollama-linux-amd64.tgz"]
-    assert files[f"{release}/ollama-linux-arm64.tgz"] == tarball == mirror.ollama_tarball()
-    sha = hashlib.sha256(tarball).hexdigest()
-    assert files[f"{release}/sha256sum.txt"].decode() == (
-        f"{sha}  ./ollama-linux-amd64.tgz\n{sha}  ./ollama-linux-arm64.tgz\n")
-    assert gzip.decompress(tarball)  # a valid gzip stream
 
 
 # ---------------------------------------------------------------- the program
@@ -107,7 +79,7 @@ def test_host_and_model_names(ollama):
 def test_version_and_no_server(ollama):
     for flag in ("--version", "-v"):
         r = cli(ollama, flag)
-        assert r.returncode == 0 and r.stdout == f"ollama version is {mirror.OLLAMA_VERSION}\n"
+        assert r.returncode == 0 and r.stdout == f"ollama version is {OLLAMA_VERSION}\n"
     r = cli(ollama, "list")
     assert r.returncode == 1 and "could not connect to ollama server" in r.stderr
     assert cli(ollama, "frobnicate").returncode == 1
@@ -137,7 +109,7 @@ def test_pull_and_list(ollama, server):
 
 
 def test_version_route_and_root(server):
-    assert server.json("GET", "/api/version") == (200, {"version": mirror.OLLAMA_VERSION})
+    assert server.json("GET", "/api/version") == (200, {"version": OLLAMA_VERSION})
     assert server.request("GET", "/")[2] == b"Ollama is running"
 
 
@@ -196,17 +168,7 @@ def test_open_webui_reaches_ollama(server, tmp_path):
     try:
         status, body = webui.json("GET", "/health")
         assert status == 200 and body["status"] is True and body["ollama"]["reachable"] is True
-        assert mirror.OLLAMA_VERSION in body["ollama"]["detail"]
+        assert OLLAMA_VERSION in body["ollama"]["detail"]
     finally:
         rc, log = webui.stop()
     assert rc == 0 and "reachable" in log and "NOT" not in log
-
-
-def test_lab_inventory_pins_this_tarball():
-    """inventories/sim_lab.py pins the stand-in by version and sha256, as a real inventory pins a release."""
-    from roles.ollama import DEFAULTS
-
-    text = (mirror.STANDINS.parent.parent / "inventories" / "sim_lab.py").read_text()
-    assert f'"amd64": "{hashlib.sha256(mirror.ollama_tarball()).hexdigest()}"' in text, (
-        "the Ollama stand-in changed: put its new sha256 into inventories/sim_lab.py")
-    assert DEFAULTS["ollama_version"] == mirror.OLLAMA_VERSION

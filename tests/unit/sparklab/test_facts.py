@@ -1,11 +1,20 @@
-"""Fact parsers on canned command output (DGX OS outputs from tests/plan/dgx_os, others as the tools print them)."""
+"""Fact parsers on canned command output (DGX OS outputs from tests/plan/dgx_os, others as the tools print them);
+the commands that do part of the work in the shell run here on real files."""
 
+import base64
+import hashlib
+import hmac
+import shlex
 from pathlib import Path
+
+import pytest
+from pyinfra.facts.server import LinuxDistribution
 
 from sparklab.facts import (
     DgxRelease,
     DockerDaemonConfig,
     DockerLogins,
+    FileText,
     KnownHostNames,
     ListeningTcpPorts,
     NetworkLinks,
@@ -14,6 +23,7 @@ from sparklab.facts import (
     PipFreeze,
     TailscaleBackendState,
     is_spark,
+    os_codename,
 )
 
 DGX_OS = Path(__file__).resolve().parents[2] / "plan" / "dgx_os"
@@ -29,20 +39,33 @@ def test_dgx_release_names_a_spark():
     assert not is_spark(DgxRelease().process([]))
 
 
+def test_os_codename_from_pyinfras_linux_distribution():
+    """DGX OS 7's /etc/*-release files as pyinfra's LinuxDistribution prints them, and Debian 12's os-release."""
+    etc = [line for name in ("dgx-release", "lsb-release", "os-release")
+           for line in [f"/etc/{name}", *lines(name), "---"]]
+    assert os_codename(LinuxDistribution().process(etc)) == "noble"
+    bookworm = ["/etc/os-release", 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"', 'NAME="Debian GNU/Linux"',
+                'VERSION_ID="12"', 'VERSION="12 (bookworm)"', "VERSION_CODENAME=bookworm", "ID=debian", "---"]
+    assert os_codename(LinuxDistribution().process(bookworm)) == "bookworm"
+
+
 def test_nvidia_gpus_from_nvidia_smi_list():
     assert NvidiaGpus().process(lines("nvidia-smi-L")) == ["NVIDIA GB10"]
     assert NvidiaGpus().process(["No devices were found"]) == []
 
 
-def test_links_from_ibdev2netdev_and_ip_link():
-    assert NetworkLinks().process(lines("ibdev2netdev")) == {
+def test_links_from_ibdev2netdev_on_a_spark_else_ip_link(sh, fake_tools, monkeypatch):
+    """The fact's command picks the tool in the shell: run it with stand-ins that print the real outputs."""
+    monkeypatch.setenv("PATH", str(fake_tools.folder))  # only the stand-ins (a Spark's own ibdev2netdev stays out)
+    fake_tools.add("ip", (
+        "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\n"
+        "2: host0@if5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT\n"
+        "3: qsfp0@if6: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 9000 qdisc noqueue state DOWN mode DEFAULT\n"
+    ))
+    assert NetworkLinks().process(sh(NetworkLinks.command)) == {"lo": "Up", "host0": "Up", "qsfp0": "Down"}
+    fake_tools.add("ibdev2netdev", (DGX_OS / "ibdev2netdev").read_text())
+    assert NetworkLinks().process(sh(NetworkLinks.command)) == {
         "enP2p1s0f0np0": "Down", "enP2p1s0f1np1": "Up", "enp1s0f0np0": "Down", "enp1s0f1np1": "Up"}
-    ip_link = [
-        "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000",
-        "2: host0@if5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT",
-        "3: qsfp0@if6: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 9000 qdisc noqueue state DOWN mode DEFAULT",
-    ]
-    assert NetworkLinks().process(ip_link) == {"lo": "Up", "host0": "Up", "qsfp0": "Down"}
 
 
 def test_listening_ports():
@@ -57,9 +80,53 @@ def test_daemon_json_and_docker_logins():
     assert DockerLogins().process(["not json"]) == []
 
 
-def test_known_host_names_split_aliases():
-    output = ["192.168.100.11", "spark-2", "spark-2-qsfp", "192.168.101.11"]
-    assert KnownHostNames().process(output) == set(output)
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanTestKeyOnly"
+
+
+def hashed(name: str, salt: bytes) -> str:
+    """A name as OpenSSH's HashKnownHosts writes it: |1|base64(salt)|base64(HMAC-SHA1(salt, name))."""
+    digest = hmac.new(salt, name.encode(), hashlib.sha1).digest()
+    return f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(digest).decode()}"
+
+
+def test_known_host_names_split_aliases(tmp_path, sh):
+    known_hosts = tmp_path / "known_hosts"
+    spark_3 = hashed("spark-3", bytes(range(20)))
+    known_hosts.write_text(f"192.168.100.11,spark-2,spark-2-qsfp {KEY}\n192.168.101.11,spark-2-qsfp1 {KEY}\n"
+                           f"{spark_3} {KEY}\n")
+    names = KnownHostNames().process(sh(KnownHostNames().command(str(known_hosts))))
+    # A hashed entry stays one opaque word: its host is not "listed", so its key is scanned again.
+    assert names == {"192.168.100.11", "spark-2", "spark-2-qsfp", "192.168.101.11", "spark-2-qsfp1", spark_3}
+    assert KnownHostNames().process(sh(KnownHostNames().command(str(tmp_path / "missing")))) == set()
+
+
+ODD_DIR = "lab dir;touch injected;"  # unquoted, the shell would run `touch injected`
+
+
+@pytest.mark.parametrize("fact, name, text, expected", [
+    (FileText, "jupyterlab_ports.yaml", "nvidia: 18888\n", "nvidia: 18888"),
+    (DockerLogins, "config.json", '{"auths": {"nvcr.io": {"auth": "x"}}}\n', ["nvcr.io"]),
+    (KnownHostNames, "known_hosts", f"192.168.100.11,spark-2 {KEY}\n", {"192.168.100.11", "spark-2"}),
+], ids=["FileText", "DockerLogins", "KnownHostNames"])
+def test_paths_are_quoted(tmp_path, sh, fact, name, text, expected):
+    path = tmp_path / ODD_DIR / name
+    path.parent.mkdir()
+    path.write_text(text)
+    command = fact().command(str(path))
+    assert shlex.quote(str(path)) in command
+    assert fact().process(sh(command)) == expected
+    assert not (tmp_path / "injected").exists()
+
+
+def test_venv_path_is_quoted(tmp_path, sh):
+    venv = tmp_path / ODD_DIR
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "pip").write_text("#!/bin/sh\necho torch==2.13.0+cpu\n")
+    (venv / "bin" / "pip").chmod(0o755)
+    command = PipFreeze().command(str(venv))
+    assert command.startswith(shlex.quote(f"{venv}/bin/pip") + " ")
+    assert PipFreeze().process(sh(command)) == {"torch==2.13.0+cpu"}
+    assert not (tmp_path / "injected").exists()
 
 
 def test_pip_freeze_keeps_local_version_labels():

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from roles import knob_defaults
 from sparklab.inventory import InventoryError, load_lab, validate_hosts
 
 REPO = Path(__file__).resolve().parents[3]
@@ -23,7 +24,7 @@ def host(name, **data):
 
 def error_of(hosts) -> str:
     with pytest.raises(InventoryError) as caught:
-        validate_hosts(hosts)
+        validate_hosts(hosts, knob_defaults())
     return str(caught.value)
 
 
@@ -84,7 +85,7 @@ def test_bad_inventory_names_host_and_field(hosts, expected):
 
 
 def test_pyinfra_settings_and_global_arguments_pass():
-    lab = validate_hosts([host("a", ssh_hostname="10.0.0.1", ssh_port=2222, _sudo=True)])
+    lab = validate_hosts([host("a", ssh_hostname="10.0.0.1", ssh_port=2222, _sudo=True)], knob_defaults())
     assert lab.hosts[0].ssh == {"ssh_hostname": "10.0.0.1", "ssh_port": 2222}
 
 
@@ -92,7 +93,7 @@ def test_secret_reference_reads_env_and_file(tmp_path, monkeypatch):
     key_file = tmp_path / "key"
     key_file.write_text("from-file\n")
     monkeypatch.setenv("SPARK_TEST_KEY", "from-env")
-    lab = validate_hosts([host("a", secrets={"ngc_api_key": {"env": "SPARK_TEST_KEY"}, "hf_token": {"file": str(key_file)}})])
+    lab = validate_hosts([host("a", secrets={"ngc_api_key": {"env": "SPARK_TEST_KEY"}, "hf_token": {"file": str(key_file)}})], knob_defaults())
     assert lab.hosts[0].secret("ngc_api_key").read() == "from-env"
     assert lab.hosts[0].secret("hf_token").read() == "from-file"
     monkeypatch.delenv("SPARK_TEST_KEY")
@@ -125,3 +126,34 @@ def test_pyinfra_refuses_two_heavy_engines_at_boot_before_connecting(tmp_path):
     assert run.returncode != 0
     assert "Connecting to hosts" not in output
     assert "host spark-1: engines: trtllm and vllm are heavy engines both set to start at boot" in output
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("192.168.100.11/33", "192.168.100.11/33: prefix 33 is out of range (0–32)"),
+        ("192.168.100.11/", "192.168.100.11/: prefix (empty) is out of range (0–32)"),
+        ("192.168.100.300/24", "192.168.100.300/24: 192.168.100.300 is not an IPv4 address"),
+        ("192.168.100.11", "192.168.100.11 needs a prefix length, e.g. 192.168.100.11/24"),
+    ],
+)
+def test_a_bad_address_is_named_with_what_is_wrong(address, expected):
+    message = error_of([host("a", qsfp_interfaces=[link("e1", address)])])
+    assert f"host a: qsfp_interfaces[0].address: {expected}" in message
+
+
+def test_pydantic_messages_name_the_bad_value():
+    message = error_of([host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24", mtu=100000)])])
+    assert "host a: qsfp_interfaces[0].mtu: Input should be less than or equal to 9216 (got 100000)" in message
+
+
+def test_pyinfra_refuses_two_hosts_with_one_name_before_connecting(tmp_path):
+    """Issue 10: a copy-pasted spark-2 renamed to spark-1 would silently drop a machine."""
+    copy = tmp_path / "two_sparks_copy.py"
+    copy.write_text((REPO / "inventories" / "two_sparks.py").read_text().replace('("spark-2"', '("spark-1"'))
+    run = subprocess.run([PYINFRA, str(copy), "deploys/level1.py", "--dry"], cwd=REPO, capture_output=True,
+                         text=True, timeout=120)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "Connecting to hosts" not in output
+    assert "host spark-1: listed 2 times in group sparks; every machine needs its own name" in output

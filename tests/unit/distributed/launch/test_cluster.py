@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from distributed.launch.cluster import nodes_from_inventory, nodes_from_lab
+from roles import knob_defaults
 from sparklab.inventory import validate_hosts
 from sparklab.toolcli import UsageError
 
@@ -13,9 +14,9 @@ REPO = Path(__file__).resolve().parents[4]
 
 def test_inventory_problems_are_usage_errors():
     with pytest.raises(UsageError, match="no qsfp_interfaces"):
-        nodes_from_lab(validate_hosts([("a", {"lab_user": "nvidia"})]))
+        nodes_from_lab(validate_hosts([("a", {"lab_user": "nvidia"})], knob_defaults()))
     with pytest.raises(UsageError, match="no host spark-9"):
-        nodes_from_lab(validate_hosts([("a", {"lab_user": "nvidia"})]), only=["spark-9"])
+        nodes_from_lab(validate_hosts([("a", {"lab_user": "nvidia"})], knob_defaults()), only=["spark-9"])
     with pytest.raises(UsageError, match="no inventory file"):
         nodes_from_inventory(REPO / "inventories" / "no_such_inventory.py")
 

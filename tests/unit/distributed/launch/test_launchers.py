@@ -8,6 +8,7 @@ import pytest
 
 from distributed.launch import launchers
 from distributed.launch.cluster import nodes_from_lab
+from roles import knob_defaults
 from sparklab.inventory import validate_hosts
 from sparklab.toolcli import UsageError
 
@@ -26,7 +27,7 @@ def sim_pair(lab_user="student", **data):
             "ssh_key": "/var/lib/sparklab-sim/ssh/id_ed25519",
             "qsfp_interfaces": [{"name": "qsfp0", "address": f"192.168.100.{9 + index}/24", "mtu": 9000}], **data,
         })
-    return nodes_from_lab(validate_hosts([host(1), host(2)]))
+    return nodes_from_lab(validate_hosts([host(1), host(2)], knob_defaults()))
 
 
 def test_torchrun_per_node_in_host_mode():

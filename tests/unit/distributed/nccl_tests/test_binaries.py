@@ -5,6 +5,7 @@ from pathlib import Path
 from distributed.launch.cluster import nodes_from_lab
 from distributed.nccl_tests import binaries
 from sparklab.interconnect import nccl_library_path
+from roles import knob_defaults
 from sparklab.inventory import validate_hosts
 
 OUTPUTS = Path(__file__).parent / "nccl_outputs"
@@ -16,7 +17,7 @@ def two_sparks(**data):
                         "qsfp_interfaces": [{"name": "enp1s0f1np1", "address": f"192.168.100.{9 + i}/24"},
                                             {"name": "enP2p1s0f1np1", "address": f"192.168.101.{9 + i}/24"}],
                         **data})
-        for i in (1, 2)]))
+        for i in (1, 2)], knob_defaults()))
 
 
 def library_path(node, deb_arch):

@@ -2,30 +2,29 @@
 that owns its container (`docker run --rm` in the foreground), started the way NVIDIA's playbooks
 start it.
 
-The unit file is the container's whole spec, so a changed image, model or argument rewrites the unit
-and restarts exactly that engine: pyinfra's docker.container does not compare specs (pyinfra #1561).
-Memory policy for 128 GB of unified memory: at most one heavy engine starts at boot (checked before
+The unit (sparklab.owned_units) is the container's whole spec, so a changed image, model or argument
+restarts exactly that engine; an engine taken out of the data loses its unit. Memory policy for 128 GB of unified memory: at most one heavy engine starts at boot (checked before
 connecting); heavy units conflict with each other, so starting one on demand stops the other.
-Secrets reach the container through a 0600 env file, never a command line.
+Secrets reach the container through a 0600 env file, never a command line. The HF token is passed
+when the inventory has one and is required only for a gated model (``gated: True``).
 """
 
 from io import StringIO
 
-from pyinfra import host, logger
+from pyinfra import host
 from pyinfra.api import QuoteString, StringCommand, deploy
 from pyinfra.api.exceptions import DeployError
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, files
 
+from roles import knob
 from roles.users import home
-from sparklab import knobs, secrets
+from sparklab import host_secrets
 from sparklab.builds import pinned_build
-from sparklab.engines import CONFIG_MOUNT, Instance, instances_of
+from sparklab.engine_instances import CONFIG_MOUNT, UNIT_PREFIX, Instance, env_secrets, instances_of, skip_reason
 from sparklab.facts import NvidiaGpus
 from sparklab.operations import image_pulled
-from sparklab.systemd import exec_line
-from sparklab.templates import block_syntax
+from sparklab.owned_units import docker_run, stale_units, unit_owning, units_absent
 
-_HF = {"HF_TOKEN": "hf_token"}
 _SERVE = ["--host", "0.0.0.0", "--port", "{port}"]
 
 DEFAULTS = {
@@ -39,7 +38,7 @@ DEFAULTS = {
         "vllm": {
             "image": "nvcr.io/nvidia/vllm:26.05.post1-py3",
             "command": ["vllm", "serve", "{model}", *_SERVE],
-            "model": "openai/gpt-oss-20b", "port": 8000, "secrets": _HF, "health": "/health",
+            "model": "openai/gpt-oss-20b", "port": 8000, "health": "/health",
         },
         "trtllm": {
             "image": "nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc13",
@@ -48,14 +47,16 @@ DEFAULTS = {
             "files": {"extra-llm-api-config.yml": (
                 "print_iter_log: false\nkv_cache_config:\n  dtype: \"auto\"\n  free_gpu_memory_fraction: 0.9\n"
                 "cuda_graph_config:\n  enable_padding: true\ndisable_overlap_scheduler: true\n")},
-            "model": "nvidia/Llama-3.1-8B-Instruct-FP4", "port": 8355, "secrets": _HF, "health": "/health",
+            # Llama 3.1's licence must be accepted on Hugging Face: without secrets.hf_token this engine is
+            # skipped (with a warning); the others download public models and run without the token.
+            "model": "nvidia/Llama-3.1-8B-Instruct-FP4", "gated": True, "port": 8355, "health": "/health",
         },
         "sglang": {
             "image": "lmsysorg/sglang:latest-cu130",
             "command": ["python3", "-m", "sglang.launch_server", "--model-path", "{model}", *_SERVE,
                         "--trust-remote-code", "--tp", "1", "--attention-backend", "flashinfer",
                         "--mem-fraction-static", "0.75"],
-            "model": "deepseek-ai/DeepSeek-V2-Lite", "port": 30000, "secrets": _HF, "health": "/health",
+            "model": "deepseek-ai/DeepSeek-V2-Lite", "port": 30000, "health": "/health",
         },
         "nim": {
             # The image's own command serves the one model it was built for.
@@ -73,7 +74,7 @@ DEFAULTS = {
             "image": "ghcr.io/ggml-org/llama.cpp:server-cuda",
             # --alias: /v1/models lists this name rather than the downloaded file's path.
             "command": ["-hf", "{model}", "--alias", "{served_model}", *_SERVE],
-            "model": "unsloth/Qwen3.6-35B-A3B-MTP-GGUF:UD-Q4_K_XL", "port": 30000, "secrets": _HF,
+            "model": "unsloth/Qwen3.6-35B-A3B-MTP-GGUF:UD-Q4_K_XL", "port": 30000,
             "health": "/health",
         },
     },
@@ -83,7 +84,7 @@ DEFAULTS = {
         "eagle3-gpt-oss-120b": {
             "engine": "trtllm",
             "image": "nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc12",
-            "model": "openai/gpt-oss-120b",
+            "model": "openai/gpt-oss-120b", "gated": False,
             "env": {"TIKTOKEN_ENCODINGS_BASE": "/root/.cache/huggingface/harmony-reqs"},
             # As the playbook: the draft model and gpt-oss's harmony tokenizer files first, then serve.
             "command": ["bash", "-c", (
@@ -137,33 +138,27 @@ DEFAULTS = {
                             "-DCMAKE_CUDA_ARCHITECTURES=121a-real"],
 }
 
-DOCKER = "/usr/bin/docker"
 
 
-def _env_file(instance: Instance) -> tuple[str, object] | None:
-    """The instance's secrets in a 0600 env file; None (and a warning) when one is missing."""
-    lines = []
-    for var, secret in sorted(instance.spec.secrets.items()):
-        value = secrets.read(secret, f"engine {instance.name}")
-        if value is None:
-            return None
-        lines.append(f"{var}={value}")
-    path = f"{secrets.SECRETS_DIR}/{instance.unit}.env"
-    return path, secrets.put(instance.unit, "\n".join(lines), dest=path)
+def _env_file(instance: Instance) -> tuple[str, object]:
+    """The instance's secrets in a 0600 env file (empty when it needs none): (its path, the operation)."""
+    lines = [f"{var}={host_secrets.read(secret, f'engine {instance.name}')}"
+             for var, secret in sorted(env_secrets(instance, lambda name: host_secrets.missing(name) is None).items())]
+    path = f"{host_secrets.SECRETS_DIR}/{instance.unit}.env"
+    return path, host_secrets.put(instance.unit, "\n".join(lines), dest=path)
 
 
-def _docker_run(data, instance: Instance, env_file: str, config_dir: str | None) -> list[str]:
+def _docker_options(data, instance: Instance, env_file: str, config_dir: str | None) -> list[str]:
     spec = instance.spec
-    argv = [DOCKER, "run", "--rm", "--pull", "never", "--name", instance.unit, *data.engines_gpu_args,
-            *data.engines_docker_args, *spec.docker_args, "-p", f"{spec.port}:{spec.port}",
-            "-v", f"{data.engines_hf_cache}:/root/.cache/huggingface", "--env-file", env_file]
+    options = [*data.engines_gpu_args, *data.engines_docker_args, *spec.docker_args, "-p", f"{spec.port}:{spec.port}",
+               "-v", f"{data.engines_hf_cache}:/root/.cache/huggingface", "--env-file", env_file]
     for volume in spec.volumes:
-        argv += ["-v", volume]
+        options += ["-v", volume]
     if config_dir:
-        argv += ["-v", f"{config_dir}:{CONFIG_MOUNT}:ro"]
+        options += ["-v", f"{config_dir}:{CONFIG_MOUNT}:ro"]
     for key, value in sorted(instance.env.items()):
-        argv += ["-e", f"{key}={value}"]
-    return [*argv, spec.image, *instance.argv]
+        options += ["-e", f"{key}={value}"]
+    return options
 
 
 def _build_llamacpp(data) -> str:
@@ -192,55 +187,47 @@ def _config_files(data, instance: Instance) -> tuple[str | None, list]:
                         for filename, text in sorted(instance.spec.files.items())]
 
 
-def _engine(data, instance: Instance, conflicts: str) -> None:
-    """One instance: its env file, files, image or build, unit, and service state. Skipped whole
-    (with a warning) when a secret is missing or a build has no GPU to build for."""
+def _engine(data, instance: Instance, conflicts: list[str]) -> None:
+    """One instance: its env file, files, image or build, unit, and service state. Skipped whole, with
+    a warning, when it needs a secret the inventory lacks or a GPU to build for."""
     spec = instance.spec
-    if spec.mode == "build" and not host.get_fact(NvidiaGpus):
-        logger.warning(f"[{host.name}] engine {instance.name}: skipped (no NVIDIA GPU to build for; "
-                       "use mode: container)")
+    why = skip_reason(instance, host_secrets.missing, bool(host.get_fact(NvidiaGpus)))
+    if why is not None:
+        host_secrets.skipped(f"engine {instance.name}", why)
         return
-    env = _env_file(instance)
-    if env is None:
-        return
-    env_path, env_op = env
+    env_path, env_op = _env_file(instance)
     config_dir, file_ops = _config_files(data, instance)
-    if spec.mode == "build":
+    native = spec.mode == "build"
+    if native:
         exec_start = [_build_llamacpp(data), *instance.argv]
     else:
         for volume in spec.volumes:
             files.directory(name=f"{instance.unit} volume {volume.split(':')[0]}", path=volume.split(":")[0])
         image_pulled(name=f"{instance.unit} image {spec.image}", image=spec.image)
-        exec_start = _docker_run(data, instance, env_path, config_dir)
-    native = spec.mode == "build"
-    unit = files.template(
-        name=f"{instance.unit} unit", src="templates/engines/engine.service.j2",
-        dest=f"/etc/systemd/system/{instance.unit}.service", mode="644",
-        description=f"{spec.engine} serving {instance.served_model} on port {spec.port} (spark-lab)",
-        container=None if native else instance.unit, docker=DOCKER, exec_start=exec_line(exec_start),
-        conflicts=conflicts, service_user=data.lab_user if native else None, env_file=env_path if native else None,
-        home=home(), jinja_env_kwargs=block_syntax(),
-    )
-    # Boot engines run; the others are left as they are (started on demand), restarted on change if running.
-    systemd.service(
-        name=f"{instance.unit} {'running, enabled at boot' if spec.boot else 'on demand'}",
-        service=instance.unit, enabled=spec.boot, running=True if spec.boot else None,
-        daemon_reload=unit.will_change,
-        restarted=any(op.will_change for op in (env_op, *file_ops, unit)),
+        exec_start = docker_run(instance.unit, spec.image, _docker_options(data, instance, env_path, config_dir),
+                                instance.argv)
+    unit_owning(
+        instance.unit, description=f"{spec.engine} serving {instance.served_model} on port {spec.port} (spark-lab)",
+        exec_start=exec_start, boot=spec.boot, container=not native, conflicts=conflicts,
+        restart_when=(env_op, *file_ops), service_user=data.lab_user if native else None,
+        home=home() if native else None, env_file=env_path if native else None,
     )
 
 
 @deploy("Inference engines", data_defaults=DEFAULTS)
-def engines():
+def inference_engines():
     data = host.data
     try:
-        instances = instances_of(knobs.value)
+        instances = instances_of(knob)
     except ValueError as error:  # the inventory check catches this first; deploys on raw data still stop here
         raise DeployError(f"{host.name}: {error}") from None
+    # Absent means absent: an engine taken out of the data, or disabled, loses its unit and files.
+    stale = stale_units(UNIT_PREFIX, [i.unit for i in instances])
+    units_absent(stale, {unit: [f"{host_secrets.SECRETS_DIR}/{unit}.env",
+                                f"{data.engines_config_dir}/{unit.removeprefix(UNIT_PREFIX)}/"] for unit in stale})
     if not instances:
         return
     files.directory(name="Hugging Face cache", path=data.engines_hf_cache, mode="755")
     heavy_units = [i.unit for i in instances if i.heavy]
     for instance in instances:
-        conflicts = " ".join(f"{u}.service" for u in heavy_units if u != instance.unit) if instance.heavy else ""
-        _engine(data, instance, conflicts)
+        _engine(data, instance, [u for u in heavy_units if u != instance.unit] if instance.heavy else [])

@@ -1,13 +1,10 @@
 """Engine instances resolved from inventory data: catalog <- profile <- instance, the memory policy,
-the port plan, and the unit's command line as systemd parses it."""
-
-import shlex
+and the port plan."""
 
 import pytest
 
-from roles.engines import DEFAULTS
-from sparklab.engines import resolve
-from sparklab.systemd import exec_line, quote
+from roles.inference_engines import DEFAULTS
+from sparklab.engine_instances import resolve
 
 CATALOG, PROFILES, HEAVY = DEFAULTS["engine_catalog"], DEFAULTS["engine_profiles"], DEFAULTS["engines_heavy"]
 
@@ -56,23 +53,3 @@ def test_bad_engine_data_is_refused_naming_the_field(engines, message):
 
 def test_light_engine_may_boot_beside_a_heavy_one():
     assert len(instances({"vllm": {"boot": True}, "llamacpp": {"boot": True, "port": 30001}})) == 2
-
-
-@pytest.mark.parametrize("word, quoted", [
-    ("--port", "--port"),
-    ("memlock=-1", "memlock=-1"),
-    ('{"preserve_thinking": true}', '"{\\"preserve_thinking\\": true}"'),
-    ("a b", '"a b"'),
-    ("$HOME", '"$$HOME"'),
-    ("100%", '"100%%"'),
-])
-def test_systemd_quoting(word, quoted):
-    assert quote(word) == quoted
-
-
-def test_exec_line_parses_back_to_the_same_words():
-    argv = ["/usr/bin/docker", "run", "-e", "A=b c", "img", "bash", "-c", "echo \"$X\" && exit 0",
-            '{"method":"mtp","num_speculative_tokens":3}']
-    # systemd unescapes "$$" and "%%" first; the rest splits like a POSIX shell's double quotes.
-    line = exec_line(argv).replace("$$", "$").replace("%%", "%")
-    assert shlex.split(line) == argv

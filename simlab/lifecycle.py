@@ -54,11 +54,11 @@ def _healthy(paths: Paths, hosts: list[Host]) -> bool:
 
 
 def _mirror(paths: Paths) -> None:
-    """The lab mirror's content (simlab/mirror.py): files for :8080, images into the registry."""
-    from simlab import mirror
+    """The lab mirror's content (simlab/mirror/): files for :8080, images into the registry."""
+    from simlab.mirror import registry_push, served_tree
     t0 = time.monotonic()
-    mirror.build(Path(paths.state) / "mirror")
-    mirror.push_images(f"{config.LAB_ADDR}:{config.REGISTRY_PORTS[0]}")
+    served_tree.build(Path(paths.state) / "mirror")
+    registry_push.push_images(f"{config.LAB_ADDR}:{config.REGISTRY_PORTS[0]}")
     log(f"mirror built and images pushed in {time.monotonic() - t0:.1f}s")
 
 
@@ -77,6 +77,7 @@ def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
     preflight()
     hosts = config.hosts(n)
     with locked(paths):
+        _ensure_lab_secrets(paths)  # a lab made before a stand-in was added gets it too
         if _healthy(paths, hosts):
             log(f"lab already up with {n} hosts: hosts left as they are, mirror refreshed")
             _mirror(paths)
@@ -87,7 +88,6 @@ def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
             _down(paths)
         t0 = time.monotonic()
         authorized_key = hostmod.ensure_client_key(paths)
-        _ensure_lab_secrets(paths)
         net.ensure_bridges()
         services.start(services.ACNG, paths)
         how = rootfs.ensure(paths)
@@ -113,14 +113,13 @@ def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
 
 
 def _ensure_lab_secrets(paths: Paths) -> None:
-    """Secrets the sim inventory references by file (made once, 0600, random: lab only)."""
-    secrets = paths.state / "secrets"
-    secrets.mkdir(mode=0o700, exist_ok=True)
-    for name in config.LAB_SECRET_FILES:
-        path = secrets / name
+    """Stand-ins for the secrets the sim inventory references (made once, 0600, random: lab only)."""
+    paths.secrets_dir.mkdir(mode=0o700, exist_ok=True)
+    for name, prefix in config.LAB_SECRET_FILES.items():
+        path = paths.secrets_dir / name
         if not path.exists():
             path.touch(mode=0o600)
-            path.write_text(secrets_module.token_hex(16) + "\n")
+            path.write_text(prefix + secrets_module.token_hex(16) + "\n")
 
 
 def _known_hosts_in_state(paths: Paths) -> list[Host]:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import config, lab, render
+from . import config, lifecycle, render
 
 REPO_INVENTORY = Path(__file__).resolve().parent.parent / "inventories" / "sim_lab.py"
 
@@ -39,8 +39,8 @@ def deps(extra: list[str]) -> int:
         made = True
     try:
         subprocess.run(["apt-get", "update", "-q"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *lab.DEBIAN_PACKAGES, *extra],
-                       check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *lifecycle.DEBIAN_PACKAGES,
+                        *extra], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     finally:
         if made:
             policy.unlink()
@@ -66,11 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = config.Paths.from_env()
     try:
         if args.cmd == "up":
-            print(lab.up(args.hosts or config.default_host_count(), args.timeout, paths))
+            print(lifecycle.up(args.hosts or config.default_host_count(), args.timeout, paths))
         elif args.cmd == "down":
-            lab.down(args.purge, paths)
+            lifecycle.down(args.purge, paths)
         elif args.cmd == "status":
-            ok, text = lab.status(paths)
+            ok, text = lifecycle.status(paths)
             print(text)
             return 0 if ok else 3
         elif args.cmd == "inventory":

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyinfra import host, inventory
+from pyinfra import host
 
-from sparklab.inventory import Lab, validate_inventory
+from sparklab.inventory import HostConfig, current_lab
 
 
 @dataclass(frozen=True)
@@ -25,16 +25,18 @@ class Node:
                 for i, address in enumerate(self.addresses)]
 
 
-def current_lab() -> Lab:
-    return validate_inventory(inventory)
-
-
 def nodes() -> list[Node]:
     """Every host of the inventory with QSFP interfaces, in inventory order."""
-    return [Node(h.name.removeprefix("@fake/"), tuple(str(i.address.ip) for i in h.qsfp_interfaces))
+    return [Node(h.name, tuple(str(i.address.ip) for i in h.qsfp_interfaces))
             for h in current_lab().hosts if h.qsfp_interfaces]
 
 
 def this_node() -> Node | None:
-    name = host.name.removeprefix("@fake/")
+    name = current_lab().name_of(host.name)
     return next((n for n in nodes() if n.name == name), None)
+
+
+def current_host() -> HostConfig:
+    """The inventory's model of the host being deployed."""
+    lab = current_lab()
+    return lab.host(lab.name_of(host.name))

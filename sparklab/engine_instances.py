@@ -1,5 +1,5 @@
 """Inference engine instances: what the inventory's ``engines`` says, resolved against the engine
-catalog and the curriculum profiles (role knobs of ``roles.engines``), and checked before connecting.
+catalog and the curriculum profiles (role knobs of ``roles.inference_engines``), and checked before connecting.
 
 An instance is one systemd unit ``engine-<name>``. Its settings are the catalog entry of its engine,
 overridden by its profile, overridden by the instance's own keys; ``{model}``, ``{served_model}``,
@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 # Where an instance's `files` are mounted (read-only) inside its container; `{config}` in commands.
 CONFIG_MOUNT = "/etc/spark-lab/engine"
+# An instance NAME is the systemd unit (and container) `engine-NAME`.
+UNIT_PREFIX = "engine-"
 
 
 class EngineSpec(BaseModel):
@@ -38,8 +40,11 @@ class EngineSpec(BaseModel):
     volumes: list[str] = []
     # File name -> content, written to the host and mounted at CONFIG_MOUNT.
     files: dict[str, str] = {}
-    # Environment variable -> secret name, passed through a 0600 env file.
+    # Environment variable -> secret name, passed through a 0600 env file; the engine needs them all.
     secrets: dict[str, str] = {}
+    # A gated Hugging Face model (a licence to accept): the engine needs the HF token to download it.
+    # Any other engine gets the token when the inventory has one, and runs without it otherwise.
+    gated: bool = False
     health: str = "/health"
     boot: bool = False
     enabled: bool = True
@@ -53,7 +58,7 @@ class Instance:
 
     @property
     def unit(self) -> str:
-        return f"engine-{self.name}"
+        return f"{UNIT_PREFIX}{self.name}"
 
     @property
     def served_model(self) -> str:
@@ -71,6 +76,33 @@ class Instance:
     @property
     def env(self) -> dict[str, str]:
         return {k: self._fill(v) for k, v in self.spec.env.items()}
+
+
+# The Hugging Face token: (environment variable, secret name).
+HF_TOKEN = ("HF_TOKEN", "hf_token")
+
+
+def env_secrets(instance: Instance, available) -> dict[str, str]:
+    """Environment variable -> secret name for the instance's env file: its own secrets, and the HF
+    token when ``available("hf_token")`` (always listed for a gated model, so that it is required)."""
+    wanted = dict(instance.spec.secrets)
+    var, name = HF_TOKEN
+    if instance.spec.gated or available(name):
+        wanted.setdefault(var, name)
+    return wanted
+
+
+def skip_reason(instance: Instance, missing_secret, has_gpu: bool) -> str | None:
+    """Why ``instance`` cannot be installed on a host, or None. ``missing_secret(name)`` says why a
+    secret cannot be read (None when it can). Shared by the role and the checkpoint."""
+    if instance.spec.mode == "build" and not has_gpu:
+        return "no NVIDIA GPU to build for; use mode: container"
+    for name in env_secrets(instance, lambda secret: missing_secret(secret) is None).values():
+        why = missing_secret(name)
+        if why is not None:
+            gated = f"model {instance.spec.model} is gated and " if name == HF_TOKEN[1] else ""
+            return f"{gated}needs secrets.{name}: {why}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -131,7 +163,7 @@ def check(instances: list[Instance]) -> None:
 
 
 def instances_of(setting) -> list[Instance]:
-    """The instances of one host, from a ``setting(key)`` lookup (HostConfig.setting or knobs.value)."""
+    """The instances of one host, from a ``setting(key)`` lookup (HostConfig.setting or roles.knob)."""
     return resolve(setting("engines"), setting("engine_catalog"), setting("engine_profiles"),
                    setting("engines_heavy"))
 
@@ -139,6 +171,11 @@ def instances_of(setting) -> list[Instance]:
 def ollama_port(setting) -> int:
     """The port of Ollama's `ollama_host` ("0.0.0.0:11434", "host:port" or ":port")."""
     return int(str(setting("ollama_host")).rsplit(":", 1)[-1])
+
+
+def ollama_url(setting) -> str:
+    """The local Ollama's base URL, for clients on the same host (Open WebUI, Continue.dev)."""
+    return f"http://127.0.0.1:{ollama_port(setting)}"
 
 
 def endpoints(config) -> list[Endpoint]:

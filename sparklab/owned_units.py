@@ -1,0 +1,69 @@
+"""systemd units that own a workload: a container (`docker run --rm` in the foreground) or a native
+server. The unit file is the workload's whole spec, so a changed image, model or argument rewrites
+the unit and restarts exactly that workload (pyinfra's docker.container does not compare specs,
+pyinfra #1561). Units we write carry MANAGED_MARK, so a unit the data no longer asks for is found on
+the host and removed (absent means absent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from pyinfra import host
+from pyinfra.api.operation import OperationMeta
+from pyinfra.operations import files, systemd
+
+from sparklab.facts import ManagedUnits
+from sparklab.systemd import exec_line
+from sparklab.templates import block_syntax
+
+DOCKER = "/usr/bin/docker"
+MANAGED_MARK = "Managed by spark-lab"
+UNIT_DIR = "/etc/systemd/system"
+
+
+def docker_run(container: str, image: str, options: Sequence[str] = (), command: Sequence[str] = ()) -> list[str]:
+    """The foreground `docker run` a unit owns: removed on exit, never pulling behind our back."""
+    return [DOCKER, "run", "--rm", "--pull", "never", "--name", container, *options, image, *command]
+
+
+def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot: bool,
+                container: bool = True, conflicts: Iterable[str] = (), restart_when: Iterable[OperationMeta] = (),
+                service_user: str | None = None, home: str | None = None, env_file: str | None = None) -> None:
+    """Write the unit (named like its container) and set its state: a boot unit is enabled and running; an
+    on-demand one is left as it is (started by hand or by `systemctl start`), restarted on change if running.
+    ``conflicts``: units this one stops when it starts (one heavy workload at a time)."""
+    unit_op = files.template(
+        name=f"{unit} unit", src="templates/units/owned.service.j2", dest=f"{UNIT_DIR}/{unit}.service", mode="644",
+        mark=MANAGED_MARK, description=description, container=unit if container else None, docker=DOCKER,
+        exec_start=exec_line(list(exec_start)), conflicts=" ".join(f"{u}.service" for u in conflicts),
+        service_user=service_user, env_file=env_file, home=home, jinja_env_kwargs=block_syntax(),
+    )
+    systemd.service(
+        name=f"{unit} {'running, enabled at boot' if boot else 'on demand'}", service=unit, enabled=boot,
+        running=True if boot else None, daemon_reload=unit_op.will_change,
+        restarted=any(op.will_change for op in (*restart_when, unit_op)),
+    )
+
+
+def stale_units(prefix: str, wanted: Iterable[str]) -> list[str]:
+    """Units we wrote whose name starts with ``prefix`` and that the data no longer asks for."""
+    wanted = set(wanted)
+    return [u for u in host.get_fact(ManagedUnits, directory=UNIT_DIR, mark=MANAGED_MARK)
+            if u.startswith(prefix) and u not in wanted]
+
+
+def units_absent(units: Iterable[str], leftovers: Mapping[str, Iterable[str]] | None = None) -> None:
+    """Stop, disable and remove each unit, and the files or directories ``leftovers[unit]`` lists
+    (its env file, its config directory)."""
+    removed = []
+    for unit in units:
+        systemd.service(name=f"{unit} stopped and disabled", service=unit, running=False, enabled=False)
+        removed.append(files.file(name=f"{unit} unit removed", path=f"{UNIT_DIR}/{unit}.service", present=False))
+        for path in (leftovers or {}).get(unit, ()):
+            if path.endswith("/"):
+                files.directory(name=f"{unit} {path} removed", path=path.rstrip("/"), present=False)
+            else:
+                files.file(name=f"{unit} {path} removed", path=path, present=False)
+    if removed:
+        systemd.daemon_reload(name="systemd reloaded", _if=lambda: any(op.did_change() for op in removed))

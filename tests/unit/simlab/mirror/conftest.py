@@ -1,0 +1,68 @@
+"""Fixtures of the mirror tests: a mirror built once (``built``), a lab cache holding the image layers'
+.debs (``cache``), both in temporary directories, and the image configs (``image_config``)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from simlab.mirror.catalog import IMAGE_ARCH, IMAGES
+from simlab.mirror.image_layers import BUSYBOX_PACKAGE, PYTHON_PACKAGES, _debs
+from simlab.mirror.image_manifests import image_blobs
+from simlab.mirror.lab_cache import locked_cache
+from simlab.mirror.served_tree import build
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """(dest, cache, seconds) of a mirror built from scratch: its own cache, so a new key and wheelhouse.
+    The cache is ``$SPARKLAB_SIM_CACHE`` only while it builds: a test that builds again sets it too."""
+    if not all(shutil.which(t) for t in ("dpkg-deb", "gpg", "gpgconf")):
+        pytest.skip("needs dpkg-deb and gpg")
+    root = tmp_path_factory.mktemp("mirror")
+    cache = root / "cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SPARKLAB_SIM_CACHE", str(cache))
+        t0 = time.monotonic()
+        build(root / "mirror")
+        cold = time.monotonic() - t0
+    return root / "mirror", cache, cold
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    seed = Path("/var/cache/sparklab-sim/downloads")
+    if seed.is_dir():  # speed only: build works without it
+        (cache / "downloads").mkdir()
+        for name in (BUSYBOX_PACKAGE, *PYTHON_PACKAGES):
+            for deb in seed.glob(f"{name}_*_{IMAGE_ARCH}.deb"):
+                shutil.copy(deb, cache / "downloads" / deb.name)
+    old = os.environ.get("SPARKLAB_SIM_CACHE")
+    os.environ["SPARKLAB_SIM_CACHE"] = str(cache)
+    try:
+        with locked_cache() as c:
+            try:
+                _debs(c, [BUSYBOX_PACKAGE, *PYTHON_PACKAGES])
+            except RuntimeError as e:
+                pytest.skip(f"layer .debs not available: {e}")
+        yield cache
+    finally:
+        if old is None:
+            os.environ.pop("SPARKLAB_SIM_CACHE", None)
+        else:
+            os.environ["SPARKLAB_SIM_CACHE"] = old
+
+
+@pytest.fixture
+def image_config():
+    """config(repository, tag): the "config" part of an IMAGES entry's image config (layers do not matter)."""
+    def config(repository: str, tag: str) -> dict:
+        entry = next(i for i in IMAGES if (i["repository"], i["tag"]) == (repository, tag))
+        layer = {"diff_id": "sha256:0", "digest": "sha256:1", "size": 1, "what": "layer"}
+        return json.loads(image_blobs(entry, [layer])[0])["config"]
+    return config

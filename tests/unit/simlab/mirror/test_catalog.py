@@ -1,0 +1,85 @@
+"""simlab.mirror.catalog in step with the roles: the lab mirror serves the versions, image tags and wheels that
+the roles' DEFAULTS (and the lab inventory) pin. simlab never imports roles, so this test holds the two together;
+Ollama's tarball sha256 is held to inventories/sim_lab.py by test_http_files.py."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import runpy
+from pathlib import Path
+
+import pytest
+
+import roles
+from simlab.mirror import catalog
+from simlab.mirror.image_manifests import pull_name
+
+REPO = Path(__file__).resolve().parents[4]
+
+
+@pytest.fixture(scope="module")
+def defaults() -> dict[str, dict]:
+    """Every role's DEFAULTS, by module name."""
+    modules = (importlib.import_module(f"roles.{m.name}") for m in pkgutil.iter_modules(roles.__path__))
+    return {m.__name__.split(".")[-1]: m.DEFAULTS for m in modules if hasattr(m, "DEFAULTS")}
+
+
+@pytest.fixture(scope="module")
+def lab_group_data() -> dict:
+    return runpy.run_path(str(REPO / "inventories" / "sim_lab.py"))["sim_sparks"][1]
+
+
+def _images(value, key: str = ""):
+    """Image references anywhere in DEFAULTS-like data: under "image", "*_image" and "*_images" keys."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _images(v, k)
+    elif key == "image" or key.endswith("_image"):
+        yield value
+    elif key.endswith("_images"):
+        yield from value
+
+
+def _full_name(ref: str) -> str:
+    """``lmsysorg/sglang:tag`` -> ``docker.io/lmsysorg/sglang:tag``, as pull_name() spells Docker Hub images."""
+    first = ref.split("/")[0]
+    if "/" in ref and ("." in first or ":" in first or first == "localhost"):
+        return ref
+    return f"docker.io/{ref}" if "/" in ref else f"docker.io/library/{ref}"
+
+
+def _pins(requirements: list[str]) -> dict[str, str]:
+    """``["torch==2.13.0+cpu", ...]`` -> ``{"torch": "2.13.0"}`` (a local version label serves as the same wheel)."""
+    return {name: version.split("+")[0] for name, version in (r.split("==") for r in requirements)}
+
+
+def test_apt_packages_are_the_roles_versions(defaults):
+    served = {p["name"]: p["version"] for p in catalog.PACKAGES}
+    tailscale, ctk = defaults["tailscale"], defaults["nvidia_container_toolkit"]
+    assert catalog.TAILSCALE_VERSION == tailscale["tailscale_version"] == served["tailscale"]
+    assert catalog.NVIDIA_CONTAINER_TOOLKIT_VERSION == ctk["nvidia_ctk_version"]
+    for name in ctk["nvidia_ctk_packages"]:
+        assert served[name] == ctk["nvidia_ctk_version"], name
+
+
+def test_ollama_is_the_roles_version(defaults):
+    assert defaults["ollama"]["ollama_version"] == catalog.OLLAMA_VERSION
+
+
+def test_images_are_the_ones_the_roles_pull(defaults, lab_group_data):
+    served = {pull_name(i) for i in catalog.IMAGES}
+    pulled = {_full_name(ref) for ref in _images(defaults)}
+    assert pulled - served == set(), "a role pulls an image the lab mirror has no stand-in for"
+    in_lab = pulled | {_full_name(ref) for ref in _images(lab_group_data)}
+    assert served - in_lab == set(), "a stand-in image that nothing in the lab pulls (a role changed its tag?)"
+
+
+def test_wheels_are_the_pinned_versions(defaults, lab_group_data):
+    wheels = _pins(catalog.WHEELS)
+    assert wheels["jupyterlab"] == defaults["jupyterlab"]["jupyterlab_version"]
+    role = _pins(defaults["distributed_env"]["distributed_pip_packages"])
+    assert {name: wheels[name] for name in wheels.keys() & role.keys()} == {
+        name: role[name] for name in wheels.keys() & role.keys()}
+    # the lab hosts install from the wheelhouse alone (--no-index): every package they pin is there
+    lab = _pins(lab_group_data["distributed_pip_packages"])
+    assert {name: wheels.get(name) for name in lab} == lab

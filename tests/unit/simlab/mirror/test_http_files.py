@@ -1,0 +1,44 @@
+"""simlab.mirror.http_files: Ollama's release stand-in as files/ serves it, reproducible byte for byte and
+pinned by inventories/sim_lab.py."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import tarfile
+
+from simlab.mirror import catalog, http_files
+from simlab.mirror.archives import FIXED_EPOCH
+from simlab.mirror.catalog import OLLAMA_VERSION
+from simlab.mirror.http_files import ollama_tarball
+
+
+def test_tarball_is_reproducible_and_release_shaped():
+    a, b = ollama_tarball(), ollama_tarball()
+    assert a == b and a[:2] == b"\x1f\x8b" and a[4:8] == b"\0\0\0\0"  # gzip, mtime 0
+    with tarfile.open(fileobj=io.BytesIO(a)) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        script = tar.extractfile("bin/ollama").read().decode()
+    assert list(members) == ["bin", "bin/ollama", "lib", "lib/ollama", "lib/ollama/standin_server.py"]
+    assert members["bin/ollama"].mode == 0o755 and members["lib/ollama/standin_server.py"].mode == 0o644
+    assert all(m.uid == 0 and m.gid == 0 and m.mtime == FIXED_EPOCH for m in members.values())
+    assert f'VERSION = "{OLLAMA_VERSION}"' in script and "@VERSION@" not in script
+
+
+def test_release_files_in_the_mirror():
+    files = http_files.contents()
+    release = f"ollama/v{OLLAMA_VERSION}"
+    tarball = files[f"{release}/ollama-linux-amd64.tgz"]
+    assert files[f"{release}/ollama-linux-arm64.tgz"] == tarball == ollama_tarball()
+    sha = hashlib.sha256(tarball).hexdigest()
+    assert files[f"{release}/sha256sum.txt"].decode() == (
+        f"{sha}  ./ollama-linux-amd64.tgz\n{sha}  ./ollama-linux-arm64.tgz\n")
+    assert gzip.decompress(tarball)  # a valid gzip stream
+
+
+def test_lab_inventory_pins_this_tarball():
+    """inventories/sim_lab.py pins the stand-in by its sha256, as a real inventory pins a release (its version
+    follows roles/ollama.py's DEFAULTS: test_catalog.py)."""
+    text = (catalog.STANDINS.parent.parent / "inventories" / "sim_lab.py").read_text()
+    assert f'"amd64": "{hashlib.sha256(ollama_tarball()).hexdigest()}"' in text, (
+        "the Ollama stand-in changed: put its new sha256 into inventories/sim_lab.py")
