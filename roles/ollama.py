@@ -16,7 +16,7 @@ from roles import knob
 from roles.users import home
 from sparklab.engine_instances import ollama_port, ollama_url
 from sparklab.operations import ollama_models_pulled, tarball_extracted
-from sparklab.owned_units import UNIT_DIR, stale_units, units_absent
+from sparklab.owned_units import stale_units, units_absent
 
 DEFAULTS = {
     "ollama_enabled": True,
@@ -62,7 +62,7 @@ def ollama():
     data = host.data
     if not data.ollama_enabled:
         # Absent means absent: the service goes; the binary and the models stay for a later `True`.
-        units_absent(stale_units(UNIT, []), {UNIT: [f"{UNIT_DIR}/{UNIT}.service.d/"]})
+        units_absent(stale_units(UNIT, []))
         return
     arch = host.get_fact(DebArch)
     sha256 = data.ollama_sha256.get(arch)

@@ -18,7 +18,7 @@ from sparklab.facts import (
     KnownHostNames,
     NetworkLinks,
     OllamaModels,
-    PipFreeze,
+    VenvPackages,
     normalize_pin,
     ollama_model_name,
 )
@@ -98,7 +98,7 @@ def peer_host_keys(known_hosts: str, owner: str, peers: list[tuple[list[str], st
 @operation()
 def pip_pinned(venv: str, packages: list[str], extra_args: list[str] | None = None):
     """`pip install` the ``name==version`` pins missing from ``venv`` (one command, or none)."""
-    installed = host.get_fact(PipFreeze, venv=venv)
+    installed = host.get_fact(VenvPackages, venv=venv)
     missing = [p for p in packages if normalize_pin(p) not in installed]
     if not missing:
         host.noop(f"{', '.join(packages)} installed")

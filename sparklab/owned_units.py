@@ -20,6 +20,7 @@ from sparklab.templates import block_syntax
 DOCKER = "/usr/bin/docker"
 MANAGED_MARK = "Managed by spark-lab"
 UNIT_DIR = "/etc/systemd/system"
+CONFLICTS_DROPIN = "50-one-heavy-workload.conf"
 
 
 def docker_run(container: str, image: str, options: Sequence[str] = (), command: Sequence[str] = ()) -> list[str]:
@@ -32,16 +33,27 @@ def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot:
                 service_user: str | None = None, home: str | None = None, env_file: str | None = None) -> None:
     """Write the unit (named like its container) and set its state: a boot unit is enabled and running; an
     on-demand one is left as it is (started by hand or by `systemctl start`), restarted on change if running.
-    ``conflicts``: units this one stops when it starts (one heavy workload at a time)."""
+
+    ``conflicts``: units this one stops when it starts (one heavy workload at a time). They sit in a drop-in,
+    not in the unit: adding or removing a heavy workload rewrites the others' drop-ins and reloads systemd,
+    but restarts none of them."""
     unit_op = files.template(
         name=f"{unit} unit", src="templates/units/owned.service.j2", dest=f"{UNIT_DIR}/{unit}.service", mode="644",
         mark=MANAGED_MARK, description=description, container=unit if container else None, docker=DOCKER,
-        exec_start=exec_line(list(exec_start)), conflicts=" ".join(f"{u}.service" for u in conflicts),
-        service_user=service_user, env_file=env_file, home=home, jinja_env_kwargs=block_syntax(),
+        exec_start=exec_line(list(exec_start)), service_user=service_user, env_file=env_file, home=home,
+        jinja_env_kwargs=block_syntax(),
     )
+    conflicts = sorted(conflicts)
+    dropin = f"{UNIT_DIR}/{unit}.service.d/{CONFLICTS_DROPIN}"
+    if conflicts:
+        conflicts_op = files.template(
+            name=f"{unit} one heavy workload at a time", src="templates/units/conflicts.conf.j2", dest=dropin,
+            mode="644", create_remote_dir=True, units=[f"{u}.service" for u in conflicts])
+    else:
+        conflicts_op = files.file(name=f"{unit} conflicts with nothing", path=dropin, present=False)
     systemd.service(
         name=f"{unit} {'running, enabled at boot' if boot else 'on demand'}", service=unit, enabled=boot,
-        running=True if boot else None, daemon_reload=unit_op.will_change,
+        running=True if boot else None, daemon_reload=unit_op.will_change or conflicts_op.will_change,
         restarted=any(op.will_change for op in (*restart_when, unit_op)),
     )
 
@@ -54,12 +66,14 @@ def stale_units(prefix: str, wanted: Iterable[str]) -> list[str]:
 
 
 def units_absent(units: Iterable[str], leftovers: Mapping[str, Iterable[str]] | None = None) -> None:
-    """Stop, disable and remove each unit, and the files or directories ``leftovers[unit]`` lists
-    (its env file, its config directory)."""
+    """Stop, disable and remove each unit with its drop-ins, and the files or directories ``leftovers[unit]``
+    lists (its env file, its config directory; a directory ends with `/`)."""
     removed = []
     for unit in units:
         systemd.service(name=f"{unit} stopped and disabled", service=unit, running=False, enabled=False)
         removed.append(files.file(name=f"{unit} unit removed", path=f"{UNIT_DIR}/{unit}.service", present=False))
+        removed.append(files.directory(name=f"{unit} drop-ins removed", path=f"{UNIT_DIR}/{unit}.service.d",
+                                       present=False))
         for path in (leftovers or {}).get(unit, ()):
             if path.endswith("/"):
                 files.directory(name=f"{unit} {path} removed", path=path.rstrip("/"), present=False)

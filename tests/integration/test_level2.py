@@ -122,10 +122,16 @@ def test_an_engine_taken_out_of_the_data_is_removed_and_nothing_else(deployed, s
     try:
         run = runner.deploy(str(dropped), DEPLOY)
         assert run.returncode == 0 and run.totals["error"] == 0, run.output[-4000:]
-        # sglang is on demand, so already stopped and not enabled: only its files go.
-        assert {c.split(": ", 1)[1] for c in run.changed} == {"Inference engines | engine-sglang unit removed",
+        # sglang is on demand, so already stopped and not enabled: its files go. The other heavy engines
+        # lose it from their conflicts drop-in, which reloads systemd and restarts none of them.
+        heavy = ("vllm", "trtllm", "nim")
+        assert {c.split(": ", 1)[1] for c in run.changed} == {
+            "Inference engines | engine-sglang unit removed", "Inference engines | engine-sglang drop-ins removed",
             "Inference engines | engine-sglang /etc/spark-lab/secrets/engine-sglang.env removed",
-            "Inference engines | systemd reloaded"}, run.changed
+            "Inference engines | systemd reloaded",
+            *(f"Inference engines | engine-{e} one heavy workload at a time" for e in heavy),
+            "Inference engines | engine-vllm running, enabled at boot",
+            *(f"Inference engines | engine-{e} on demand" for e in heavy[1:])}, run.changed
         for host in HOSTS:
             gone = on_sim_host(host, "systemctl cat engine-sglang; ls /etc/spark-lab/secrets/engine-sglang.env")
             assert gone.returncode != 0 and "No files found" in gone.stderr, gone.stdout + gone.stderr
@@ -137,3 +143,17 @@ def test_an_engine_taken_out_of_the_data_is_removed_and_nothing_else(deployed, s
         restore = runner.deploy(sim_lab, DEPLOY)
         assert restore.returncode == 0 and restore.totals["error"] == 0, restore.output[-4000:]
     assert runner.deploy(sim_lab, DEPLOY).converged
+
+
+def test_a_broken_item_shows_its_reason(deployed, sim_lab, tmp_path):
+    """Issue 10: a FAIL carries the first line of its assertion message, in the table and the JSON report."""
+    host = HOSTS[0]
+    try:
+        assert on_sim_host(host, "systemctl stop engine-vllm").returncode == 0
+        check = runner.checkpoints(sim_lab, 2, tmp_path / "report.json", "-k", "serves_its_model")
+        assert check.items["test_engine_serves_its_model[vllm]"] == {
+            host: "FAIL (engine-vllm is set to start at boot but is not running)", HOSTS[1]: "PASS"}
+        assert not check.green
+        assert "FAIL (engine-vllm is set to start at boot but is not running)" in check.output
+    finally:
+        on_sim_host(host, "systemctl start engine-vllm")

@@ -68,9 +68,13 @@ def test_container_engines_run_with_the_playbook_flags(planned):
 
 
 def test_memory_policy_in_the_units(planned):
-    vllm = unit_text(planned, "vllm")
-    assert "Conflicts=engine-nim.service engine-sglang.service engine-trtllm.service" in vllm
-    assert "Conflicts" not in unit_text(planned, "llamacpp"), "llama.cpp is not a heavy engine"
+    dropin = planned["Inference engines | engine-vllm one heavy workload at a time"]
+    assert ("upload", "# Managed by spark-lab (sparklab/owned_units.py). One heavy workload at a time (128 GB of "
+            "unified\n# memory): starting this unit stops these first.\n[Unit]\nConflicts=engine-nim.service "
+            "engine-sglang.service engine-trtllm.service\n",
+            "/etc/systemd/system/engine-vllm.service.d/50-one-heavy-workload.conf") in dropin.commands
+    assert "Conflicts" not in unit_text(planned, "vllm"), "in a drop-in: a new heavy workload restarts no other"
+    assert "Inference engines | engine-llamacpp conflicts with nothing" in planned, "llama.cpp is not heavy"
     assert planned["Inference engines | engine-vllm running, enabled at boot"].shell().splitlines() == [
         "systemctl daemon-reload", "systemctl start engine-vllm.service", "systemctl enable engine-vllm.service"]
     assert "systemctl start" not in planned["Inference engines | engine-trtllm on demand"].shell()
@@ -179,11 +183,13 @@ def test_what_the_data_drops_or_disables_is_removed(dgx_os, monkeypatch):
     assert removed == [
         "Inference engines | engine-old /etc/spark-lab/engines/old/ removed",
         "Inference engines | engine-old /etc/spark-lab/secrets/engine-old.env removed",
+        "Inference engines | engine-old drop-ins removed",
         "Inference engines | engine-old stopped and disabled",
         "Inference engines | engine-old unit removed",
-        "Ollama | ollama /etc/systemd/system/ollama.service.d/ removed",
+        "Ollama | ollama drop-ins removed",
         "Ollama | ollama stopped and disabled",
         "Ollama | ollama unit removed",
+        "Open WebUI | open-webui drop-ins removed",
         "Open WebUI | open-webui stopped and disabled",
         "Open WebUI | open-webui unit removed",
     ]

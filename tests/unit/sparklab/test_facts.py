@@ -5,6 +5,8 @@ import base64
 import hashlib
 import hmac
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,10 @@ from sparklab.facts import (
     NetworkLinks,
     NvidiaGpus,
     OllamaModels,
-    PipFreeze,
     TailscaleBackendState,
+    VenvPackages,
     is_spark,
+    normalize_pin,
     os_codename,
 )
 
@@ -118,20 +121,30 @@ def test_paths_are_quoted(tmp_path, sh, fact, name, text, expected):
     assert not (tmp_path / "injected").exists()
 
 
-def test_venv_path_is_quoted(tmp_path, sh):
+def test_venv_packages_read_in_a_quoted_venv_path(tmp_path, sh):
     venv = tmp_path / ODD_DIR
-    (venv / "bin").mkdir(parents=True)
-    (venv / "bin" / "pip").write_text("#!/bin/sh\necho torch==2.13.0+cpu\n")
-    (venv / "bin" / "pip").chmod(0o755)
-    command = PipFreeze().command(str(venv))
-    assert command.startswith(shlex.quote(f"{venv}/bin/pip") + " ")
-    assert PipFreeze().process(sh(command)) == {"torch==2.13.0+cpu"}
+    site = venv / "lib" / "python3.12" / "site-packages"
+    for dist in ("torch-2.13.0+cpu", "nvidia_ml_py-13.615.71", "Jinja2-3.1.6"):
+        (site / f"{dist}.dist-info").mkdir(parents=True)
+    (site / "torch").mkdir()
+    command = VenvPackages().command(str(venv))
+    assert shlex.quote(str(venv)) in command
+    assert VenvPackages().process(sh(command)) == {"torch==2.13.0+cpu", "nvidia-ml-py==13.615.71", "jinja2==3.1.6"}
     assert not (tmp_path / "injected").exists()
+    assert VenvPackages().process(sh(VenvPackages().command(str(tmp_path / "no-venv")))) == set()
 
 
-def test_pip_freeze_keeps_local_version_labels():
-    frozen = PipFreeze().process(["torch==2.13.0+cpu", "nvidia_ml_py==13.615.71", "-e git+https://x#egg=y"])
-    assert frozen == {"torch==2.13.0+cpu", "nvidia-ml-py==13.615.71"}
+def test_venv_packages_match_pip_freeze_in_a_real_venv():
+    """The pins pip itself reports for this test run's venv, read the cheap way."""
+    frozen = subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"], capture_output=True, text=True,
+                            check=True).stdout.splitlines()
+    venv = str(Path(sys.prefix))
+    listed = VenvPackages().process(subprocess.run(["sh", "-c", VenvPackages().command(venv)], capture_output=True,
+                                                   text=True, check=True).stdout.splitlines())
+    pinned = {normalize_pin(line) for line in frozen if "==" in line}
+    from_urls = {normalize_pin(line.split(" @ ")[0] + "==").split("==")[0] for line in frozen if " @ " in line}
+    assert pinned <= listed
+    assert {pin.split("==")[0] for pin in listed - pinned} == from_urls, "freeze shows those as `name @ url`"
 
 
 def test_tailscale_backend_state():
