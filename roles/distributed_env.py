@@ -12,7 +12,7 @@ from pyinfra.operations import files, pip
 
 from roles import knob
 from sparklab import interconnect
-from sparklab.operations import image_pulled, pip_pinned
+from sparklab.operations import image_pulled, pip_pinned, tree_synced
 from sparklab.peers import this_node
 from sparklab.templates import block_syntax
 
@@ -53,9 +53,7 @@ def distributed_env():
     files.template(name="Communication interfaces for NCCL, UCX, Open MPI and gloo",
                    src="templates/distributed/profile.sh.j2", dest=PROFILE, mode="644",
                    env=interconnect.interface_env(interfaces[0]) if node else {}, jinja_env_kwargs=block_syntax())
-    # No delete=True: runs on the node write __pycache__ there, and deleting it would be a change every run.
-    files.sync(name="distributed package", src="distributed", dest=f"{data.distributed_path}/distributed",
-               exclude=["*.pyc"], exclude_dir=["__pycache__", "*/__pycache__"])
+    tree_synced(name="distributed package", src="distributed", dest=f"{data.distributed_path}/distributed")
     if data.distributed_mode == "container":
         image_pulled(name=f"Image {data.distributed_pytorch_image}", image=data.distributed_pytorch_image)
         return

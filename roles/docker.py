@@ -9,11 +9,12 @@ from pyinfra.api import deploy
 from pyinfra.facts.deb import DebArch
 from pyinfra.facts.files import File
 from pyinfra.facts.server import LinuxDistribution, Which
-from pyinfra.operations import apt, server, systemd
+from pyinfra.operations import apt
 
 from sparklab.apt_repo import vendor_repo
-from sparklab.facts import os_codename
-from sparklab.operations import docker_daemon_options
+from sparklab.facts import os_codename, static_fact
+from sparklab.operations import docker_daemon_options, user_in_groups
+from sparklab.systemd import service_state
 
 SOURCE_FILE = "/etc/apt/sources.list.d/docker.sources"
 
@@ -37,9 +38,9 @@ DEFAULTS = {
 
 
 def _install_docker_ce(data) -> None:
-    arch = host.get_fact(DebArch)
+    arch = static_fact(DebArch)
     if not vendor_repo("Docker CE", key_url=data.docker_apt_key_url, keyring=data.docker_keyring,
-                       uri=data.docker_apt_url, suite=os_codename(host.get_fact(LinuxDistribution)),
+                       uri=data.docker_apt_url, suite=os_codename(static_fact(LinuxDistribution)),
                        components=["stable"], filename="docker", architectures=[arch]):
         return
     pinned = {"docker-ce", "docker-ce-cli"}
@@ -61,6 +62,5 @@ def docker():
     else:
         apt.packages(name="Debian docker.io packages", packages=data.docker_debian_packages)
     options = docker_daemon_options(name="daemon.json options", options=data.docker_daemon_options)
-    systemd.service(name="Docker running", service="docker", running=True, enabled=True,
-                    restarted=options.will_change)
-    server.user(name=f"{data.lab_user} in the docker group", user=data.lab_user, groups=["docker"], append=True)
+    service_state("docker", name="Docker running", running=True, enabled=True, restart_when=[options])
+    user_in_groups(name=f"{data.lab_user} in the docker group", user=data.lab_user, groups=["docker"])

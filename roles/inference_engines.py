@@ -3,7 +3,8 @@ that owns its container (`docker run --rm` in the foreground), started the way N
 start it.
 
 The unit (sparklab.owned_units) is the container's whole spec, so a changed image, model or argument
-restarts exactly that engine; an engine taken out of the data loses its unit. Memory policy for 128 GB of unified memory: at most one heavy engine starts at boot (checked before
+restarts exactly that engine; an engine taken out of the data loses its unit. Memory policy for 128 GB
+of unified memory: at most one heavy engine starts at boot (checked before
 connecting); heavy units conflict with each other, so starting one on demand stops the other.
 Secrets reach the container through a 0600 env file, never a command line. The HF token is passed
 when the inventory has one and is required only for a gated model (``gated: True``).
@@ -21,7 +22,7 @@ from roles.users import home
 from sparklab import host_secrets
 from sparklab.builds import pinned_build
 from sparklab.engine_instances import CONFIG_MOUNT, UNIT_PREFIX, Instance, env_secrets, instances_of, skip_reason
-from sparklab.facts import NvidiaGpus
+from sparklab.facts import NvidiaGpus, static_fact
 from sparklab.operations import image_pulled
 from sparklab.owned_units import docker_run, stale_units, unit_owning, units_absent
 
@@ -191,7 +192,7 @@ def _engine(data, instance: Instance, conflicts: list[str]) -> None:
     """One instance: its env file, files, image or build, unit, and service state. Skipped whole, with
     a warning, when it needs a secret the inventory lacks or a GPU to build for."""
     spec = instance.spec
-    why = skip_reason(instance, host_secrets.missing, bool(host.get_fact(NvidiaGpus)))
+    why = skip_reason(instance, host_secrets.missing, bool(static_fact(NvidiaGpus)))
     if why is not None:
         host_secrets.skipped(f"engine {instance.name}", why)
         return

@@ -10,13 +10,14 @@ import re
 from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.api.exceptions import DeployError
-from pyinfra.operations import files, pip, systemd
+from pyinfra.operations import files, pip
 
 from roles import knob
 from roles.users import home
 from sparklab import host_secrets
 from sparklab.facts import FileText
 from sparklab.operations import pip_pinned
+from sparklab.systemd import service_state
 
 DASHBOARD_PORTS_FILE = "/opt/nvidia/dgx-dashboard-service/jupyterlab_ports.yaml"
 
@@ -62,8 +63,5 @@ def jupyterlab():
         dest="/etc/systemd/system/jupyterlab.service", mode="644",
         service_user=user, venv=venv, config=f"{etc}/jupyter_server_config.py", home=home(),
     )
-    systemd.service(
-        name="jupyterlab running", service="jupyterlab", running=True, enabled=True,
-        daemon_reload=unit.will_change,
-        restarted=unit.will_change or config.will_change or token_op.will_change,
-    )
+    service_state("jupyterlab", name="jupyterlab running", running=True, enabled=True, reload_when=[unit],
+                  restart_when=[unit, config, token_op])

@@ -9,7 +9,7 @@ from pyinfra.operations import apt
 
 from sparklab import interconnect
 from sparklab.builds import pinned_build
-from sparklab.facts import NvidiaGpus
+from sparklab.facts import NvidiaGpus, static_fact
 
 DEFAULTS = {
     "nccl_version": "v2.28.9-1",
@@ -29,10 +29,10 @@ DEFAULTS = {
 @deploy("NCCL and nccl-tests", data_defaults=DEFAULTS)
 def nccl():
     data = host.data
-    if not host.get_fact(NvidiaGpus):
+    if not static_fact(NvidiaGpus):
         logger.info(f"[{host.name}] NCCL build: not applicable (no NVIDIA GPU)")
         return
-    mpi_home = interconnect.openmpi_home(host.get_fact(DebArch))
+    mpi_home = interconnect.openmpi_home(static_fact(DebArch))
     apt.packages(name="Build tools", packages=["build-essential", "git"])
     nccl_pins = f"{data.nccl_version} {data.nccl_gencode}"
     pinned_build("NCCL", data.nccl_dir, nccl_pins, [

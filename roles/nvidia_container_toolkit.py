@@ -10,7 +10,7 @@ from pyinfra.facts.deb import DebArch
 from pyinfra.operations import apt, systemd
 
 from sparklab.apt_repo import vendor_repo
-from sparklab.facts import NvidiaGpus
+from sparklab.facts import NvidiaGpus, static_fact
 from sparklab.operations import nvidia_runtime_configured
 
 DEFAULTS = {
@@ -29,7 +29,7 @@ DEFAULTS = {
 
 
 def applies() -> bool:
-    return host.data.nvidia_ctk_when == "always" or bool(host.get_fact(NvidiaGpus))
+    return host.data.nvidia_ctk_when == "always" or bool(static_fact(NvidiaGpus))
 
 
 @deploy("NVIDIA Container Toolkit", data_defaults=DEFAULTS)
@@ -38,7 +38,7 @@ def nvidia_container_toolkit():
     if not applies():
         logger.info(f"[{host.name}] NVIDIA Container Toolkit: not applicable (no NVIDIA GPU)")
         return
-    arch = host.get_fact(DebArch)
+    arch = static_fact(DebArch)
     vendor_repo("NVIDIA Container Toolkit", key_url=data.nvidia_ctk_apt_key_url, keyring=data.nvidia_ctk_keyring,
                 uri=data.nvidia_ctk_apt_url.format(arch=arch), suite="/", components=[],
                 filename="nvidia-container-toolkit")

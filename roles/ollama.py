@@ -10,13 +10,15 @@ from pyinfra import host, logger
 from pyinfra.api import deploy
 from pyinfra.facts.deb import DebArch
 from pyinfra.facts.server import Groups
-from pyinfra.operations import files, server, systemd
+from pyinfra.operations import files, server
 
 from roles import knob
 from roles.users import home
 from sparklab.engine_instances import ollama_port, ollama_url
-from sparklab.operations import ollama_models_pulled, tarball_extracted
+from sparklab.facts import static_fact
+from sparklab.operations import ollama_models_pulled, tarball_extracted, user_in_groups
 from sparklab.owned_units import stale_units, units_absent
+from sparklab.systemd import service_state
 
 DEFAULTS = {
     "ollama_enabled": True,
@@ -64,7 +66,7 @@ def ollama():
         # Absent means absent: the service goes; the binary and the models stay for a later `True`.
         units_absent(stale_units(UNIT, []))
         return
-    arch = host.get_fact(DebArch)
+    arch = static_fact(DebArch)
     sha256 = data.ollama_sha256.get(arch)
     if not sha256:
         logger.warning(f"[{host.name}] Ollama: skipped (no ollama_sha256 for {arch}; "
@@ -75,7 +77,7 @@ def ollama():
     gpu_groups = [g for g in ("render", "video") if g in host.get_fact(Groups)]
     server.user(name="ollama user", user="ollama", group="ollama", groups=gpu_groups, system=True,
                 home="/usr/share/ollama", shell="/bin/false", create_home=True)
-    server.user(name=f"{data.lab_user} in the ollama group", user=data.lab_user, groups=["ollama"], append=True)
+    user_in_groups(name=f"{data.lab_user} in the ollama group", user=data.lab_user, groups=["ollama"])
     files.directory(name="Ollama models directory", path=data.ollama_models_dir, user="ollama", group="ollama",
                     mode="755")
     binary = _install(data, arch, sha256)
@@ -85,9 +87,8 @@ def ollama():
                             dest="/etc/systemd/system/ollama.service.d/override.conf", mode="644",
                             create_remote_dir=True, ollama_host=data.ollama_host, origins=data.ollama_origins,
                             models_dir=data.ollama_models_dir)
-    systemd.service(name="Ollama running", service="ollama", running=True, enabled=True,
-                    daemon_reload=unit.will_change or dropin.will_change,
-                    restarted=binary.will_change or unit.will_change or dropin.will_change)
+    service_state(UNIT, name="Ollama running", running=True, enabled=True, reload_when=[unit, dropin],
+                  restart_when=[binary, unit, dropin])
     ollama_models_pulled(name="Ollama models", models=data.ollama_models, port=ollama_port(knob))
     if data.ollama_continue and data.ollama_models:
         user = data.lab_user

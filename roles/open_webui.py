@@ -32,7 +32,8 @@ def open_webui():
         units_absent(stale_units(UNIT, []))
         return
     image_pulled(name=f"Open WebUI image {data.open_webui_image}", image=data.open_webui_image)
+    ollama = data.open_webui_ollama_url or ollama_url(knob)
     options = ["--network", "host", "-v", f"{data.open_webui_volume}:/app/backend/data",
-               "-e", f"PORT={data.open_webui_port}", "-e", f"OLLAMA_BASE_URL={data.open_webui_ollama_url or ollama_url(knob)}"]
+               "-e", f"PORT={data.open_webui_port}", "-e", f"OLLAMA_BASE_URL={ollama}"]
     unit_owning(UNIT, description=f"Open WebUI on port {data.open_webui_port} (spark-lab)",
                 exec_start=docker_run(UNIT, data.open_webui_image, options), boot=True)

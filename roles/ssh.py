@@ -5,20 +5,24 @@ Remote-SSH). Password login is switched off only once this run has proven, from 
 machine, that the lab user logs in with a key.
 """
 
+import hashlib
 import subprocess
 from pathlib import Path
 
 from pyinfra import host, logger
 from pyinfra.api import deploy
+from pyinfra.facts.files import Sha1File
 from pyinfra.operations import files, server, systemd
 from pyinfra.operations.util import any_changed
 
 from roles import knob
 from sparklab.sshconfig import ssh_argv
+from sparklab.templates import render
 
 # Early in sshd_config.d: the first value sshd reads wins (cloud-init writes 50-cloud-init.conf).
 HARDENING = "/etc/ssh/sshd_config.d/10-spark-lab.conf"
 NO_PASSWORDS = "/etc/ssh/sshd_config.d/11-spark-lab-no-passwords.conf"
+NO_PASSWORDS_TEMPLATE = "ssh/11-no-passwords.conf.j2"
 
 DEFAULTS = {
     # Turn password login off once key login of the lab user is proven.
@@ -47,14 +51,23 @@ def key_login_proven() -> bool:
     return False
 
 
+def passwords_to_switch_off() -> bool:
+    """True when the no-passwords drop-in is not yet as we write it and key login is proven. The proof (a login
+    from here, about 0.4 s) is made only then, not on every rerun."""
+    wanted = hashlib.sha1(render(NO_PASSWORDS_TEMPLATE).encode()).hexdigest()
+    return host.get_fact(Sha1File, path=NO_PASSWORDS) != wanted and key_login_proven()
+
+
 @deploy("SSH server", data_defaults=DEFAULTS)
 def ssh():
     hardening = files.template(name="sshd: key-only root, forwarding on", src="templates/ssh/10-spark-lab.conf.j2",
                                dest=HARDENING, mode="644")
-    passwords = files.template(
-        name="sshd: password login off (after proving key login)", src="templates/ssh/11-no-passwords.conf.j2",
-        dest=NO_PASSWORDS, mode="644", _if=key_login_proven if host.data.ssh_disable_passwords else lambda: False,
-    )
+    if host.data.ssh_disable_passwords:
+        passwords = files.template(name="sshd: password login off (after proving key login)",
+                                   src=f"templates/{NO_PASSWORDS_TEMPLATE}", dest=NO_PASSWORDS, mode="644",
+                                   _if=passwords_to_switch_off)
+    else:  # absent means absent: password login back on
+        passwords = files.file(name="sshd: password login allowed", path=NO_PASSWORDS, present=False)
     changed = any_changed(hardening, passwords)
     server.shell(name="sshd config is valid", commands=["sshd -t"], _if=changed)
     systemd.service(name="sshd reloaded", service="ssh", running=True, reloaded=True, _if=changed)

@@ -16,7 +16,7 @@ from pyinfra.operations import apt, files, server, systemd
 
 from sparklab import host_secrets
 from sparklab.apt_repo import vendor_repo
-from sparklab.facts import TailscaleBackendState, os_codename
+from sparklab.facts import TailscaleBackendState, os_codename, static_fact
 
 STATE_FILE = "/var/lib/spark-lab/tailscale-up.sha256"
 
@@ -44,7 +44,7 @@ def up_arguments(data) -> list[str]:
 @deploy("Tailscale", data_defaults=DEFAULTS)
 def tailscale():
     data = host.data
-    codename = os_codename(host.get_fact(LinuxDistribution))
+    codename = os_codename(static_fact(LinuxDistribution))
     vendor_repo("Tailscale", key_url=data.tailscale_apt_key_url.format(codename=codename),
                 keyring=data.tailscale_keyring, uri=data.tailscale_apt_url, suite=codename,
                 components=["main"], filename="tailscale")

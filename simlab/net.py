@@ -11,7 +11,7 @@ from .procs import run
 
 def links() -> list[str]:
     out = subprocess.run(["ip", "-j", "link", "show"], check=True, capture_output=True, text=True).stdout
-    return [l["ifname"] for l in json.loads(out or "[]")]
+    return [link["ifname"] for link in json.loads(out or "[]")]
 
 
 def link_exists(name: str) -> bool:
@@ -23,7 +23,7 @@ def addresses(name: str) -> list[str]:
     out = subprocess.run(["ip", "-j", "addr", "show", "dev", name], capture_output=True, text=True,
                          check=False).stdout
     try:
-        return [f"{a['local']}/{a['prefixlen']}" for l in json.loads(out) for a in l.get("addr_info", [])]
+        return [f"{a['local']}/{a['prefixlen']}" for link in json.loads(out) for a in link.get("addr_info", [])]
     except (ValueError, KeyError):
         return []
 
@@ -73,7 +73,7 @@ def attach_qsfp(host: config.Host, timeout: float = 20.0) -> None:
 
 
 def lab_links() -> list[str]:
-    return [l for l in links() if l.startswith((config.LINK_PREFIX, "vb-spark-sim-"))]
+    return [name for name in links() if name.startswith((config.LINK_PREFIX, "vb-spark-sim-"))]
 
 
 def delete_links() -> None:

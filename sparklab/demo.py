@@ -102,7 +102,8 @@ def main() -> int:
         print(f"--> checkpoints: levels 1..{level}", flush=True)
         check = runner.checkpoints(INVENTORY, level, Path(tmp) / "report.json")
     rows = [["checkpoint", *check.hosts]] + [
-        [item.removeprefix("test_"), *(by_host.get(h, "-") for h in check.hosts)] for item, by_host in check.items.items()]
+        [item.removeprefix("test_"), *(by_host.get(h, "-") for h in check.hosts)]
+        for item, by_host in check.items.items()]
     widths = [max(len(row[i]) for row in rows) + 2 for i in range(len(rows[0]))]
     lines += [""] + ["".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines += ["", f"checkpoints: {'green' if check.green else 'RED'}",

@@ -11,6 +11,22 @@ from shlex import quote
 from pyinfra.api import FactBase
 
 
+def static_fact(fact: type[FactBase], **kwargs):
+    """A fact no deploy changes (the GPU, the architecture, the OS release), gathered once per host and run:
+    pyinfra gathers a fact anew on every call, one SSH round trip each, host after host while a deploy
+    file is planned."""
+    from pyinfra import host
+
+    cache = getattr(host, "_spark_lab_static_facts", None)
+    if cache is None:
+        cache = {}
+        host._spark_lab_static_facts = cache
+    key = (fact, tuple(sorted(kwargs.items())))
+    if key not in cache:
+        cache[key] = host.get_fact(fact, **kwargs)
+    return cache[key]
+
+
 class NvidiaGpus(FactBase):
     """GPU names from `nvidia-smi -L` (empty when there is no NVIDIA driver or GPU)."""
 
@@ -186,6 +202,19 @@ class OllamaModels(FactBase):
 def ollama_model_name(name: str) -> str:
     """Ollama's canonical name: a model without a tag is `:latest`."""
     return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+class UserGroups(FactBase):
+    """The groups a user belongs to (`id -nG`; empty when there is no such user). One short command,
+    where pyinfra's Users fact lists every account with its groups, home and shell."""
+
+    default = set
+
+    def command(self, user: str) -> str:
+        return f"id -nG {quote(user)} 2>/dev/null || true"
+
+    def process(self, output):
+        return set(" ".join(output).split())
 
 
 class ManagedUnits(FactBase):

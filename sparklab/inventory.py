@@ -249,7 +249,8 @@ def _check_cross_host(hosts: list[HostConfig]) -> None:
         for index, iface in enumerate(host.qsfp_interfaces):
             field = f"qsfp_interfaces[{index}].address"
             if iface.address.ip in seen:
-                raise CrossHostError(host.name, field, f"{iface.address.ip} is already used by {seen[iface.address.ip]}")
+                raise CrossHostError(host.name, field,
+                                     f"{iface.address.ip} is already used by {seen[iface.address.ip]}")
             seen[iface.address.ip] = f"{host.name} ({iface.name})"
             peer = first.qsfp_interfaces[planned.index(iface.name)]
             if iface.address.network != peer.address.network:

@@ -3,7 +3,9 @@
 import hashlib
 import json
 import posixpath
+import tarfile
 from io import BytesIO, StringIO
+from pathlib import Path
 
 from pyinfra import host
 from pyinfra.api import FileUploadCommand, QuoteString, StringCommand, operation
@@ -15,13 +17,30 @@ from pyinfra.operations.util import files as file_utils
 
 from sparklab.facts import (
     DockerDaemonConfig,
+    FileText,
     KnownHostNames,
     NetworkLinks,
     OllamaModels,
+    UserGroups,
     VenvPackages,
     normalize_pin,
     ollama_model_name,
 )
+
+
+@operation()
+def user_in_groups(user: str, groups: list[str]):
+    """``user`` is a member of ``groups`` (appended, no other group removed). Unlike server.user(append=True),
+    which gathers every account of the host (0.4 s a call on the lab's hosts), this asks `id` about one user."""
+    missing = [g for g in groups if g not in host.get_fact(UserGroups, user=user)]
+    if not missing:
+        host.noop(f"{user} is in {', '.join(groups)}")
+        return
+    yield StringCommand("usermod -aG", QuoteString(",".join(missing)), QuoteString(user))
+
+
+# Where tree_synced records the digest of the tree it copied.
+TREE_STAMP = ".spark-lab-tree.sha256"
 
 
 @operation()
@@ -113,12 +132,12 @@ def secret_file(dest: str, value: str, user: str = "root", group: str | None = N
     --diff): only hashes are compared. A missing parent directory is created 0700, owned like the file."""
     data = (value + "\n").encode()
     group = group or user
+    current = host.get_fact(File, path=dest)
     parent = posixpath.dirname(dest)
-    if parent and not host.get_fact(Directory, path=parent):
+    if current is None and parent and not host.get_fact(Directory, path=parent):
         # Tested when it runs: an operation earlier in this deploy may create the directory its own way.
         yield StringCommand("test -d", QuoteString(parent), "|| install -d -m 700 -o", QuoteString(user),
                             "-g", QuoteString(group), QuoteString(parent))
-    current = host.get_fact(File, path=dest)
     if host.get_fact(Sha256File, path=dest) != hashlib.sha256(data).hexdigest():
         # Create the files 0600 before the content arrives: an upload keeps an existing file's mode,
         # and with sudo pyinfra uploads to a temporary file as the SSH user first.
@@ -167,3 +186,34 @@ def image_pulled(image: str):
         host.noop(f"image {image} is present")
         return
     yield StringCommand("docker pull", QuoteString(image))
+
+
+def tree_digest(src: Path, skip_dirs: frozenset[str] = frozenset({"__pycache__"})) -> str:
+    """sha256 over the relative paths and contents of the files under ``src`` (``skip_dirs`` left out)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in src.rglob("*") if p.is_file() and not skip_dirs & set(p.relative_to(src).parts)):
+        digest.update(f"{path.relative_to(src).as_posix()}\0{path.stat().st_mode & 0o777:o}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@operation()
+def tree_synced(src: str, dest: str, skip_dirs: tuple[str, ...] = ("__pycache__",)):
+    """``dest`` on the host is exactly the local tree ``src`` (``skip_dirs`` left out): replaced whole
+    when the tree's digest differs from the one recorded there, so a file removed here goes there too.
+    Unlike files.sync, a tree that has not changed costs one fact, not one per file and folder."""
+    local = Path(src)
+    digest = tree_digest(local, frozenset(skip_dirs))
+    stamp = f"{dest}/{TREE_STAMP}"
+    if host.get_fact(FileText, path=stamp).strip() == digest:
+        host.noop(f"{dest} is {src} ({digest[:12]})")
+        return
+    archive = BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        tar.add(local, arcname=".", filter=lambda info: None if set(Path(info.name).parts) & set(skip_dirs)
+                else info)
+    temp = host.get_temp_filename(f"tree {dest}")
+    yield FileUploadCommand(BytesIO(archive.getvalue()), temp)
+    yield StringCommand("rm -rf", QuoteString(dest), "&& mkdir -p", QuoteString(dest), "&& tar -xzf",
+                        QuoteString(temp), "-C", QuoteString(dest), "--no-same-owner && rm -f", QuoteString(temp),
+                        "&& echo", QuoteString(digest), ">", QuoteString(stamp))

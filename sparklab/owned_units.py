@@ -14,7 +14,7 @@ from pyinfra.api.operation import OperationMeta
 from pyinfra.operations import files, systemd
 
 from sparklab.facts import ManagedUnits
-from sparklab.systemd import exec_line
+from sparklab.systemd import exec_line, service_state
 from sparklab.templates import block_syntax
 
 DOCKER = "/usr/bin/docker"
@@ -51,11 +51,9 @@ def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot:
             mode="644", create_remote_dir=True, units=[f"{u}.service" for u in conflicts])
     else:
         conflicts_op = files.file(name=f"{unit} conflicts with nothing", path=dropin, present=False)
-    systemd.service(
-        name=f"{unit} {'running, enabled at boot' if boot else 'on demand'}", service=unit, enabled=boot,
-        running=True if boot else None, daemon_reload=unit_op.will_change or conflicts_op.will_change,
-        restarted=any(op.will_change for op in (*restart_when, unit_op)),
-    )
+    service_state(unit, name=f"{unit} {'running, enabled at boot' if boot else 'on demand'}",
+                  running=True if boot else None, enabled=boot, reload_when=[unit_op, conflicts_op],
+                  restart_when=[*restart_when, unit_op])
 
 
 def stale_units(prefix: str, wanted: Iterable[str]) -> list[str]:

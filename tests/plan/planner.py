@@ -56,8 +56,13 @@ def fake_hosts_like(inventory_file: str, responses: dict[str, str], **extra) -> 
 def _render(command) -> object:
     if isinstance(command, FileUploadCommand):
         src = command.src
-        text = src.getvalue() if hasattr(src, "getvalue") else Path(src).read_text()
-        return ("upload", text.decode() if isinstance(text, bytes) else text, command.dest)
+        content = src.getvalue() if hasattr(src, "getvalue") else Path(src).read_bytes()
+        if isinstance(content, bytes):
+            try:
+                content = content.decode()
+            except UnicodeDecodeError:  # an archive: kept as bytes
+                pass
+        return ("upload", content, command.dest)
     if isinstance(command, StringCommand):
         return command.get_raw_value()
     return repr(command)

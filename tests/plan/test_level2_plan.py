@@ -75,8 +75,9 @@ def test_memory_policy_in_the_units(planned):
             "/etc/systemd/system/engine-vllm.service.d/50-one-heavy-workload.conf") in dropin.commands
     assert "Conflicts" not in unit_text(planned, "vllm"), "in a drop-in: a new heavy workload restarts no other"
     assert "Inference engines | engine-llamacpp conflicts with nothing" in planned, "llama.cpp is not heavy"
+    assert planned["Inference engines | engine-vllm: systemd reloaded"].shell() == "systemctl daemon-reload"
     assert planned["Inference engines | engine-vllm running, enabled at boot"].shell().splitlines() == [
-        "systemctl daemon-reload", "systemctl start engine-vllm.service", "systemctl enable engine-vllm.service"]
+        "systemctl start engine-vllm.service", "systemctl enable engine-vllm.service"]
     assert "systemctl start" not in planned["Inference engines | engine-trtllm on demand"].shell()
 
 

@@ -160,7 +160,8 @@ def hf(argv: list[str]) -> Download:
 
 
 class WebUIHandler(standin_server.Handler):
-    ROUTES: ClassVar[standin_server.Routes] = {("GET", "/"): "index", ("GET", "/health"): "health", ("GET", "/api/version"): "version"}
+    ROUTES: ClassVar[standin_server.Routes] = {("GET", "/"): "index", ("GET", "/health"): "health",
+                                               ("GET", "/api/version"): "version"}
 
     def index(self):
         self.send_bytes(200, b"<!doctype html><title>Open WebUI (stand-in)</title>"

@@ -15,5 +15,6 @@ def test_worker_options_survive_the_trip_to_the_ranks():
     parser = argparse.ArgumentParser()
     add_options(parser, "collectives")
     args = parser.parse_args(["--ops", "all_reduce,broadcast", "--max-bytes", "4M"])
-    assert worker_argv("collectives", args)[worker_argv("collectives", args).index("--ops") + 1] == "all_reduce,broadcast"
+    argv = worker_argv("collectives", args)
+    assert argv[argv.index("--ops") + 1] == "all_reduce,broadcast"
     assert parser.parse_args(worker_argv("collectives", args)[1:]) == args

@@ -8,7 +8,8 @@ from distributed.nccl_tests.nccl_verdict import judge
 from distributed.run_report import human_bytes, new_run_dir, write_report
 
 OUTPUTS = Path(__file__).parent / "nccl_tests" / "nccl_outputs"
-NO_GPU = {"rank": 0, "host": "vm", "available": False, "index": 0, "reason": "no NVIDIA GPU: NVML Shared Library Not Found"}
+NO_GPU = {"rank": 0, "host": "vm", "available": False, "index": 0,
+          "reason": "no NVIDIA GPU: NVML Shared Library Not Found"}
 GB10 = {"rank": 1, "host": "spark-2", "available": True, "index": 0, "name": "NVIDIA GB10", "interval_s": 0.5,
         "samples": [{"t_s": 0.0}], "summary": {"gpu_util_pct": {"min": 80, "mean": 90.5, "max": 99},
                                                "memory_used_bytes": "Not Supported"}}
@@ -16,7 +17,8 @@ GB10 = {"rank": 1, "host": "spark-2", "available": True, "index": 0, "name": "NV
 
 def test_train_report(tmp_path):
     result = {"kind": "train", "strategy": "deepspeed", "zero_stage": 3, "hsdp": False, "mesh_shape": None,
-              "backend": "nccl", "device_type": "cuda", "precision": "bf16", "world_size": 2, "hosts": ["spark-1", "spark-2"],
+              "backend": "nccl", "device_type": "cuda", "precision": "bf16", "world_size": 2,
+              "hosts": ["spark-1", "spark-2"],
               "data": "synthetic", "parameters": 867072, "steps": 30, "first_step": 21, "losses": [1.0] * 10,
               "step_times_s": [0.1] * 10, "tokens_per_step": 1024, "tokens_per_s": 10240.0, "first5_mean": 1.0,
               "last5_mean": 1.0, "loss_decreased": False, "checkpoints": ["/ck/step-30"], "resumed_from": 20,

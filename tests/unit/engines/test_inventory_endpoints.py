@@ -64,8 +64,8 @@ def test_inventory_loaded_in_a_child_process(tmp_path):
     """The real loader (pyinfra + sparklab.engine_instances) on a one-host inventory: plain data back."""
     path = tmp_path / "lab.py"
     path.write_text('sparks = ([("spark-x", {"ssh_hostname": "127.0.0.1"})], {"lab_user": "student"})\n')
-    loaded = subprocess.run([sys.executable, "-m", "engines.inventory_endpoints", str(path)], cwd=REPO, capture_output=True,
-                            text=True, timeout=120, check=False)
+    loaded = subprocess.run([sys.executable, "-m", "engines.inventory_endpoints", str(path)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, check=False)
     assert loaded.returncode == 0, loaded.stderr
     (host,) = json.loads(loaded.stdout)
     assert host["name"] == "spark-x" and host["address"] == "127.0.0.1"

@@ -81,7 +81,7 @@ def test_qsfp0_network_brings_the_link_up_without_address():
 
 def test_etc_hosts_maps_lab_names_to_the_bridge():
     text = render.etc_hosts(config.Host(1))
-    lines = [l.split() for l in text.splitlines() if l and not l.startswith("#")]
+    lines = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
     assert ["127.0.0.1", "localhost"] in lines
     assert ["127.0.1.1", "spark-sim-1"] in lines
     assert ["10.99.0.1", "nvcr.io", "ghcr.io", "mirror.sim"] in lines

@@ -17,9 +17,9 @@ from simlab.mirror import catalog
 
 sys.path.insert(0, str(ENGINES))
 _write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ in the sources
-import standin_engines
-import standin_server
-from standin_engines import Serve, UsageError
+import standin_engines  # noqa: E402 (from the folder put on sys.path above)
+import standin_server  # noqa: E402
+from standin_engines import Serve, UsageError  # noqa: E402
 
 sys.dont_write_bytecode = _write_bytecode
 
@@ -268,7 +268,8 @@ TRTLLM = "nvidia/Llama-3.1-8B-Instruct-FP4"
 
 @pytest.mark.parametrize("program,args,model", [
     ("trtllm-serve", ["serve", TRTLLM, "--host", "127.0.0.1"], TRTLLM),
-    ("sglang.launch_server", ["--model-path", "deepseek-ai/DeepSeek-V2-Lite", "--tp", "1"], "deepseek-ai/DeepSeek-V2-Lite"),
+    ("sglang.launch_server", ["--model-path", "deepseek-ai/DeepSeek-V2-Lite", "--tp", "1"],
+     "deepseek-ai/DeepSeek-V2-Lite"),
     ("llama-server", ["-hf", "org/repo-GGUF:Q4_K_M", "--host", "127.0.0.1"], "org/repo-GGUF:Q4_K_M"),
     ("start_server.sh", [], NIM),
 ])

@@ -49,7 +49,8 @@ def test_two_sparks_is_nvidias_current_plan():
         ([("a", {})], "host a: lab_user: Field required"),
         ([host("a", base_pakages=[])], "host a: base_pakages: unknown key"),
         ([host("a", base_packages="vim")], "host a: base_packages: expected list, got str"),
-        ([host("a", qsfp_interfaces=[link("e1", "10.0.0.1")])], "host a: qsfp_interfaces[0].address: 10.0.0.1 needs a prefix"),
+        ([host("a", qsfp_interfaces=[link("e1", "10.0.0.1")])],
+         "host a: qsfp_interfaces[0].address: 10.0.0.1 needs a prefix"),
         ([host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24", mtu=100000)])], "host a: qsfp_interfaces[0].mtu"),
         ([host("a", qsfp_interfaces=[link("bad name!", "10.0.0.1/24")])], "host a: qsfp_interfaces[0].name"),
         (
@@ -60,22 +61,27 @@ def test_two_sparks_is_nvidias_current_plan():
             [host("a", mgmt_interface="e1", qsfp_interfaces=[link("e1", "10.0.0.1/24")])],
             "host a: qsfp_interfaces[0].name: e1 is the management interface",
         ),
-        ([host("a", secrets={"ngc_api_key": {"env": "A", "file": "b"}})], "host a: secrets.ngc_api_key: give exactly one"),
+        ([host("a", secrets={"ngc_api_key": {"env": "A", "file": "b"}})],
+         "host a: secrets.ngc_api_key: give exactly one"),
         ([host("a", secrets={"ngc_key": {"env": "A"}})], "host a: secrets: unknown secret 'ngc_key'"),
         (
-            [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]), host("b", qsfp_interfaces=[link("e2", "10.0.0.2/24")])],
+            [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]),
+             host("b", qsfp_interfaces=[link("e2", "10.0.0.2/24")])],
             "host b: qsfp_interfaces: uses e2 but a uses e1; use the same physical port",
         ),
         (
-            [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]), host("b", qsfp_interfaces=[link("e1", "10.0.1.2/24")])],
+            [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]),
+             host("b", qsfp_interfaces=[link("e1", "10.0.1.2/24")])],
             "host b: qsfp_interfaces[0].address: 10.0.1.2/24 is not in 10.0.0.0/24",
         ),
         (
-            [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]), host("b", qsfp_interfaces=[link("e1", "10.0.0.1/24")])],
+            [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]),
+             host("b", qsfp_interfaces=[link("e1", "10.0.0.1/24")])],
             "host b: qsfp_interfaces[0].address: 10.0.0.1 is already used by a (e1)",
         ),
         (
-            [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]), ("b", {"lab_user": "other", "qsfp_interfaces": [link("e1", "10.0.0.2/24")]})],
+            [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]),
+             ("b", {"lab_user": "other", "qsfp_interfaces": [link("e1", "10.0.0.2/24")]})],
             "host b: lab_user: other differs from a's nvidia",
         ),
     ],
@@ -93,7 +99,8 @@ def test_secret_reference_reads_env_and_file(tmp_path, monkeypatch):
     key_file = tmp_path / "key"
     key_file.write_text("from-file\n")
     monkeypatch.setenv("SPARK_TEST_KEY", "from-env")
-    lab = validate_hosts([host("a", secrets={"ngc_api_key": {"env": "SPARK_TEST_KEY"}, "hf_token": {"file": str(key_file)}})], knob_defaults())
+    secrets = {"ngc_api_key": {"env": "SPARK_TEST_KEY"}, "hf_token": {"file": str(key_file)}}
+    lab = validate_hosts([host("a", secrets=secrets)], knob_defaults())
     assert lab.hosts[0].secret("ngc_api_key").read() == "from-env"
     assert lab.hosts[0].secret("hf_token").read() == "from-file"
     monkeypatch.delenv("SPARK_TEST_KEY")
@@ -118,7 +125,8 @@ def test_pyinfra_refuses_a_bad_inventory_before_connecting(tmp_path):
 def test_pyinfra_refuses_two_heavy_engines_at_boot_before_connecting(tmp_path):
     """Acceptance (issue 6): data enabling two heavy engines at boot fails before connecting, naming both."""
     copy = tmp_path / "two_sparks_copy.py"
-    copy.write_text((REPO / "inventories" / "two_sparks.py").read_text().replace('"trtllm": {},', '"trtllm": {"boot": True},'))
+    text = (REPO / "inventories" / "two_sparks.py").read_text()
+    copy.write_text(text.replace('"trtllm": {},', '"trtllm": {"boot": True},'))
     run = subprocess.run(
         [PYINFRA, str(copy), "deploys/level2.py", "--dry"], cwd=REPO, capture_output=True, text=True, timeout=120
     )

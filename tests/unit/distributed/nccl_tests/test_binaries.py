@@ -4,8 +4,8 @@ from pathlib import Path
 
 from distributed.launch.cluster import nodes_from_lab
 from distributed.nccl_tests import binaries
-from sparklab.interconnect import nccl_library_path
 from roles import knob_defaults
+from sparklab.interconnect import nccl_library_path
 from sparklab.inventory import validate_hosts
 
 OUTPUTS = Path(__file__).parent / "nccl_outputs"

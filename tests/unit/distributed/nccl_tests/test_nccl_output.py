@@ -71,7 +71,8 @@ def test_json_gives_the_same_result_as_text():
     from_json = parse_json(text("all_gather_16G_two_sparks.json"))
     from_text = parse_text(text("all_gather_16G_two_sparks.txt"))
     assert from_json["test"] == "all_gather_perf" and from_json["nccl_version"] == 22809
-    assert [(d["host"], d["name"]) for d in from_json["devices"]] == [(d["host"], d["name"]) for d in from_text["devices"]]
+    assert [(d["host"], d["name"]) for d in from_json["devices"]] == \
+        [(d["host"], d["name"]) for d in from_text["devices"]]
     (json_row,), (text_row,) = from_json["rows"], from_text["rows"]
     assert {k: json_row[k] for k in ("size", "count", "type", "redop", "root")} == \
         {k: text_row[k] for k in ("size", "count", "type", "redop", "root")}

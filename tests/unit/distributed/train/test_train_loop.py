@@ -65,8 +65,9 @@ def test_text_file_data(tmp_path):
 
 def test_a_failing_rank_fails_the_run_with_its_error(tmp_path):
     out = tmp_path / "failed.json"
-    done = subprocess.run([sys.executable, "-m", "distributed", "train", *SMALL, "--data", str(tmp_path / "missing.txt"),
-                           "--json", str(out), "--run-dir", str(tmp_path / "runs")],
+    done = subprocess.run([sys.executable, "-m", "distributed", "train", *SMALL,
+                           "--data", str(tmp_path / "missing.txt"), "--json", str(out),
+                           "--run-dir", str(tmp_path / "runs")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     failure = json.loads(out.read_text())
     assert done.returncode == 1 and failure["status"] == "fail"
