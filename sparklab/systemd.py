@@ -39,6 +39,7 @@ def service_state(service: str, *, running: bool | None, enabled: bool | None, n
     if reload_when:
         systemd.daemon_reload(name=f"{service}: systemd reloaded", _if=any_changed(*reload_when))
     if restart_when:
-        systemd.service(name=f"{service} restarted", service=service, restarted=True,
+        # running=None: pyinfra's default (True) would start an on-demand unit that is not running.
+        systemd.service(name=f"{service} restarted", service=service, running=None, restarted=True,
                         _if=any_changed(*restart_when))
     systemd.service(name=name, service=service, running=running, enabled=enabled)

@@ -79,6 +79,8 @@ def test_memory_policy_in_the_units(planned):
     assert planned["Inference engines | engine-vllm running, enabled at boot"].shell().splitlines() == [
         "systemctl start engine-vllm.service", "systemctl enable engine-vllm.service"]
     assert "systemctl start" not in planned["Inference engines | engine-trtllm on demand"].shell()
+    assert planned["Inference engines | engine-trtllm restarted"].commands == [], \
+        "a changed on-demand engine that is not running is not started by its restart"
 
 
 def test_llamacpp_built_for_cuda_arch_121_on_a_spark(planned):

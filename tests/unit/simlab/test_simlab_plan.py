@@ -2,6 +2,7 @@
 import ast
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -273,7 +274,7 @@ def test_inventory_command_keeps_the_repo_group_data(tmp_path):
 
 
 def test_inventory_cli_prints_a_loadable_file():
-    out = subprocess.run(["python", "-m", "simlab", "inventory", "--hosts", "3"], cwd=REPO,
+    out = subprocess.run([sys.executable, "-m", "simlab", "inventory", "--hosts", "3"], cwd=REPO,
                          capture_output=True, text=True, check=True,
                          env={**os.environ, "SPARKLAB_SIM_STATE": "/var/lib/sparklab-sim"}).stdout
     hosts, group = _load(out)["sim_sparks"]
