@@ -53,6 +53,17 @@ def _write_release(root: Path, indexes: list[Path], fields: list[tuple[str, str]
     gpg(gnupghome, *sign, "--armor", "--detach-sign", "--output", root / "Release.gpg", release)
 
 
+def _copy_debs(members: list[dict], debs: dict[str, Path], dest: Path, prefix: str) -> str:
+    """Copy the members' .debs into ``dest``; their Packages stanzas, each `Filename:` under ``prefix``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    stanzas = []
+    for member in members:
+        deb = debs[member["name"]]
+        shutil.copy2(deb, dest / deb.name)
+        stanzas.append(_packages_stanza(dest / deb.name, f"{prefix}{deb.name}"))
+    return "\n".join(stanzas)
+
+
 def build_repo(name: str, repo: dict, debs: dict[str, Path], apt: Path,
                gnupghome: Path, fpr: str, keyring: dict[str, bytes], base_url: str) -> None:
     """Write REPOS[name] under ``apt`` from the built ``debs`` (package name -> .deb), signed with ``fpr``;
@@ -62,14 +73,7 @@ def build_repo(name: str, repo: dict, debs: dict[str, Path], apt: Path,
     desc = "LAB FIXTURE: stand-in for the simulated lab (sparklab), not a vendor repository"
     if repo["layout"] == "dists":
         root = apt / repo["path"]
-        pool = root / "pool"
-        pool.mkdir(parents=True, exist_ok=True)
-        stanzas = []
-        for p in members:
-            deb = debs[p["name"]]
-            shutil.copy2(deb, pool / deb.name)
-            stanzas.append(_packages_stanza(pool / deb.name, f"pool/{deb.name}"))
-        text = "\n".join(stanzas)
+        text = _copy_debs(members, debs, root / "pool", "pool/")
         for suite in repo["suites"]:
             suite_dir = root / "dists" / suite
             indexes = []
@@ -85,13 +89,7 @@ def build_repo(name: str, repo: dict, debs: dict[str, Path], apt: Path,
     elif repo["layout"] == "flat":
         for arch in archs:
             root = apt / repo["path"].format(arch=arch)
-            root.mkdir(parents=True, exist_ok=True)
-            stanzas = []
-            for p in members:
-                deb = debs[p["name"]]
-                shutil.copy2(deb, root / deb.name)
-                stanzas.append(_packages_stanza(root / deb.name, f"./{deb.name}"))
-            indexes = _write_index(root, "\n".join(stanzas))
+            indexes = _write_index(root, _copy_debs(members, debs, root, "./"))
             _write_release(root, indexes, [
                 ("Origin", repo["origin"]), ("Label", repo["label"]),
                 ("Architectures", arch), ("Description", desc),
