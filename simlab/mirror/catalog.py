@@ -136,7 +136,8 @@ def package(name: str) -> dict:
 # docker's insecure-registries), Docker Hub names reach it through docker's registry-mirrors.
 # Every image has the busybox layer; "python": True adds Debian's python3.11 and the stand-in programs
 # (simlab/standins/engines/). "entrypoint", "cmd" (default ["sh"]; [] for none) and "env" go into the
-# image config. Entries for Level 2 follow dgx-spark-playbooks §2.3-2.9 and the engine catalog in roles/inference_engines.py.
+# image config. Entries for Level 2 follow dgx-spark-playbooks §2.3-2.9 and the engine catalog in
+# roles/inference_engines.py.
 IMAGES: list[dict] = [
     {
         "registry": "nvcr.io",

@@ -97,7 +97,8 @@ def test_a_changed_engine_is_recreated_and_nothing_else(deployed, sim_lab, tmp_p
         assert ops == {"Inference engines | engine-vllm unit", "Inference engines | engine-vllm: systemd reloaded",
                        "Inference engines | engine-vllm restarted",
                        "Inference engines | engine-trtllm image nvcr.io/nvidia/tensorrt-llm/release:1.3.0rc12",
-                       "Inference engines | engine-trtllm unit", "Inference engines | engine-trtllm: systemd reloaded"}, ops
+                       "Inference engines | engine-trtllm unit",
+                       "Inference engines | engine-trtllm: systemd reloaded"}, ops
         for host in HOSTS:  # the changed on-demand engine is not started by the change
             assert on_sim_host(host, "systemctl is-active engine-trtllm").stdout.strip() == "inactive"
         for host in HOSTS:
