@@ -3,6 +3,8 @@
     python bench/noop_rerun.py [--inventory inventories/sim_lab.py] [--deploy deploys/levelN.py]
         [--runs 3] [--goal-seconds 12] [--goal-ratio 2.0] [--json FILE]
 
+On the simulated lab the secrets not set in the environment are the lab's stand-ins, as in `make demo`.
+
 1. converges the hosts (one run, a second if the first changed something: the bench times no-op runs only);
 2. times ``--runs`` no-op runs of the deploy (default: the highest level), each checked to change nothing;
 3. times as many runs of a generated deploy of plain ``files.directory`` operations on the same hosts,
@@ -24,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sparklab import runner  # noqa: E402
-from sparklab.demo import highest_level  # noqa: E402
+from sparklab.demo import highest_level, stand_in_secrets  # noqa: E402
 from sparklab.inventory import load_lab  # noqa: E402
 
 TRIVIAL = '''"""Plain pyinfra: {n} no-op operations (bench/noop_rerun.py)."""
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the result here")
     args = parser.parse_args(argv)
     deploy_file = args.deploy or f"deploys/level{highest_level()}.py"
+    if args.inventory == runner.SIM_INVENTORY:
+        stand_in_secrets()  # as `make demo`: every component deployed, so every operation timed
     try:
         first = runner.deploy(args.inventory, deploy_file)
         if not first.converged:
