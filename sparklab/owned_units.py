@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pyinfra import host
 from pyinfra.api.operation import OperationMeta
 from pyinfra.operations import files, systemd
+from pyinfra.operations.util import any_changed
 
 from sparklab.facts import ManagedUnits
 from sparklab.systemd import exec_line, service_state
@@ -78,4 +79,4 @@ def units_absent(units: Iterable[str], leftovers: Mapping[str, Iterable[str]] | 
             else:
                 files.file(name=f"{unit} {path} removed", path=path, present=False)
     if removed:
-        systemd.daemon_reload(name="systemd reloaded", _if=lambda: any(op.did_change() for op in removed))
+        systemd.daemon_reload(name="systemd reloaded", _if=any_changed(*removed))
