@@ -19,10 +19,12 @@ from sparklab.facts import (
     FileText,
     KnownHostNames,
     ListeningTcpPorts,
+    ManagedUnits,
     NetworkLinks,
     NvidiaGpus,
     OllamaModels,
     TailscaleBackendState,
+    UserGroups,
     VenvPackages,
     is_spark,
     normalize_pin,
@@ -158,3 +160,22 @@ def test_ollama_models_from_api_tags():
     assert OllamaModels().process([tags]) == {"qwen2.5:32b", "library/llama3:latest", "gpt-oss:latest"}
     assert OllamaModels().process([]) == set(), "Ollama not running yet"
     assert OllamaModels().process(["<html>502</html>"]) == set()
+
+
+def test_managed_units_are_the_unit_files_with_our_mark(tmp_path, sh):
+    units = tmp_path / ODD_DIR
+    units.mkdir()
+    (units / "engine-vllm.service").write_text("# Managed by spark-lab (sparklab/owned_units.py)\n[Unit]\n")
+    (units / "ollama.service").write_text("# Managed by spark-lab (roles/ollama.py)\n")
+    (units / "ssh.service").write_text("[Unit]\nDescription=OpenBSD Secure Shell server\n")
+    (units / "engine-vllm.service.d").mkdir()
+    command = ManagedUnits().command(str(units), "Managed by spark-lab")
+    assert ManagedUnits().process(sh(command)) == ["engine-vllm", "ollama"]
+    assert not (tmp_path / "injected").exists()
+    assert ManagedUnits().process(sh(ManagedUnits().command(str(tmp_path / "none"), "x"))) == []
+
+
+def test_user_groups_from_id():
+    assert UserGroups().process(["student sudo docker"]) == {"student", "sudo", "docker"}
+    assert UserGroups().process([]) == set()
+    assert UserGroups().command("a b") == "id -nG 'a b' 2>/dev/null || true"
