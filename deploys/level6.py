@@ -14,7 +14,7 @@ from roles.qsfp_link import qsfp_link, qsfp_preflight
 from roles.ssh_mesh import ssh_mesh
 
 qsfp_preflight()
-local.include("deploys/level2.py")
+local.include("deploys/level3.py")
 qsfp_link()
 peer_names()
 ssh_mesh()

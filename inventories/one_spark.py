@@ -27,6 +27,9 @@ sparks = (
             "tailscale_auth_key": {"env": "TS_AUTHKEY"},
             "hf_token": {"env": "HF_TOKEN"},
             "jupyterlab_token": {"env": "JUPYTERLAB_TOKEN"},
+            # Level 3's agentic RAG lab (hosted NVIDIA endpoints and Tavily web search).
+            "nvidia_api_key": {"env": "NVIDIA_API_KEY"},
+            "tavily_api_key": {"env": "TAVILY_API_KEY"},
         },
     },
 )

@@ -54,11 +54,20 @@ sim_sparks = (
         "ollama_sha256": {"amd64": "24fadbb98adbd9bd2fcffe81ed112996eaafb0f3415a161acca9c32e49f3a1a5"},
         "ollama_models": ["qwen2.5:0.5b"],
         "ollama_continue": True,
+        # Level 3: Compose v2 from Debian trixie (the mirror serves Debian's own .deb), stacks without GPUs,
+        # txt2kg on the lab's small Ollama model, the chatbot's GGUF stand-ins from the mirror.
+        "compose_apt_url": "http://10.99.0.1:8080/apt/debian-compose",
+        "compose_apt_key_url": "http://10.99.0.1:8080/apt/debian-compose/key.asc",
+        "stacks_gpus": False,
+        "txt2kg_model": "qwen2.5:0.5b",
+        "chatbot_model_base_url": "http://10.99.0.1:8080/files/huggingface",
         "secrets": {
             "ngc_api_key": {"env": "NGC_API_KEY"},
             "tailscale_auth_key": {"env": "TS_AUTHKEY"},
             "hf_token": {"env": "HF_TOKEN"},
             "jupyterlab_token": {"file": "/var/lib/sparklab-sim/secrets/jupyterlab_token"},
+            "nvidia_api_key": {"env": "NVIDIA_API_KEY"},
+            "tavily_api_key": {"env": "TAVILY_API_KEY"},
         },
     },
 )

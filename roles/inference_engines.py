@@ -25,6 +25,7 @@ from sparklab.engine_instances import CONFIG_MOUNT, UNIT_PREFIX, Instance, env_s
 from sparklab.facts import NvidiaGpus, static_fact
 from sparklab.operations import image_pulled
 from sparklab.owned_units import docker_run, stale_units, unit_owning, units_absent
+from sparklab.workload_plan import heavy_units
 
 _SERVE = ["--host", "0.0.0.0", "--port", "{port}"]
 
@@ -209,9 +210,9 @@ def _engine(data, instance: Instance, conflicts: list[str]) -> None:
                                 instance.argv)
     unit_owning(
         instance.unit, description=f"{spec.engine} serving {instance.served_model} on port {spec.port} (spark-lab)",
-        exec_start=exec_start, boot=spec.boot, container=not native, conflicts=conflicts,
+        exec_start=exec_start, boot=spec.boot, kind="native" if native else "container", conflicts=conflicts,
         restart_when=(env_op, *file_ops), service_user=data.lab_user if native else None,
-        home=home() if native else None, env_file=env_path if native else None,
+        working_directory=home() if native else None, env_file=env_path if native else None,
     )
 
 
@@ -229,6 +230,6 @@ def inference_engines():
     if not instances:
         return
     files.directory(name="Hugging Face cache", path=data.engines_hf_cache, mode="755")
-    heavy_units = [i.unit for i in instances if i.heavy]
+    heavy = heavy_units(knob)  # every heavy workload of the host: engines and lab stacks
     for instance in instances:
-        _engine(data, instance, [u for u in heavy_units if u != instance.unit] if instance.heavy else [])
+        _engine(data, instance, [u for u in heavy if u != instance.unit] if instance.heavy else [])

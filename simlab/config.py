@@ -75,7 +75,7 @@ def default_host_count(env: dict | None = None) -> int:
 # prefix the lab mirror's stand-ins check, as the real services do). Made once per lab, so every deploy
 # with them changes nothing; `make demo` uses them for the environment variables that are not set.
 LAB_SECRET_FILES = {"jupyterlab_token": "", "ngc_api_key": "nvapi-", "tailscale_auth_key": "tskey-auth-",
-                    "hf_token": "hf_"}
+                    "hf_token": "hf_", "nvidia_api_key": "nvapi-", "tavily_api_key": "tvly-"}
 
 
 @dataclass(frozen=True)

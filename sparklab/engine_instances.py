@@ -118,7 +118,8 @@ class Endpoint:
 
 def resolve(engines: Mapping[str, Any], catalog: Mapping[str, Any], profiles: Mapping[str, Any],
             heavy: list[str]) -> list[Instance]:
-    """The enabled instances, in name order; ValueError names the instance and field at fault."""
+    """The enabled instances, in name order; ValueError names the instance and field at fault. Their ports and
+    memory are checked with every other workload of the host (sparklab.workload_plan)."""
     instances = []
     for name, settings in sorted(engines.items()):
         if not isinstance(settings, Mapping):
@@ -143,23 +144,7 @@ def resolve(engines: Mapping[str, Any], catalog: Mapping[str, Any], profiles: Ma
             raise ValueError(f"engines.{name}.image: a container engine needs an image")
         if spec.enabled:
             instances.append(Instance(name, spec, heavy=engine in heavy))
-    check(instances)
     return instances
-
-
-def check(instances: list[Instance]) -> None:
-    """The memory policy and port plan of one host."""
-    at_boot = [i.name for i in instances if i.heavy and i.spec.boot]
-    if len(at_boot) > 1:
-        raise ValueError(
-            f"engines: {' and '.join(at_boot)} are heavy engines both set to start at boot; "
-            "128 GB of unified memory holds one: keep boot: true on one, start the others on demand"
-        )
-    ports: dict[int, str] = {}
-    for i in instances:
-        if i.spec.port in ports:
-            raise ValueError(f"engines.{i.name}.port: {i.spec.port} is also the port of {ports[i.spec.port]}")
-        ports[i.spec.port] = i.name
 
 
 def instances_of(setting) -> list[Instance]:

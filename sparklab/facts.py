@@ -228,3 +228,15 @@ class ManagedUnits(FactBase):
 
     def process(self, output):
         return sorted(line.rsplit("/", 1)[-1].removesuffix(".service") for line in output if line.strip())
+
+
+class GitHead(FactBase):
+    """The commit checked out in a git work tree ("" when there is none)."""
+
+    default = str
+
+    def command(self, path: str) -> str:
+        return f"git -C {quote(path)} rev-parse --verify -q HEAD 2>/dev/null || true"
+
+    def process(self, output):
+        return "\n".join(output).strip()

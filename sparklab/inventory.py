@@ -25,14 +25,14 @@ from pydantic import (
 )
 
 from sparklab import knobs as role_knobs
-from sparklab.engine_instances import instances_of
+from sparklab.workload_plan import workloads_of
 
 # Interface names as the kernel allows them (IFNAMSIZ - 1 characters).
 IFNAME_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"
 USERNAME_PATTERN = r"^[a-z_][a-z0-9_-]{0,31}$"
 
 # Secrets the roles know how to use; values are references, never the secret itself.
-SECRET_NAMES = ("ngc_api_key", "tailscale_auth_key", "hf_token", "jupyterlab_token")
+SECRET_NAMES = ("ngc_api_key", "tailscale_auth_key", "hf_token", "jupyterlab_token", "nvidia_api_key", "tavily_api_key")
 
 # pyinfra's own per-host data (connector settings) that an inventory may carry.
 PYINFRA_KEYS = frozenset(
@@ -162,8 +162,8 @@ class HostConfig(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _engines_plan(self) -> HostConfig:
-        instances_of(self.setting)  # ValueError naming the instance and field
+    def _workload_plan(self) -> HostConfig:
+        workloads_of(self.setting)  # ValueError naming the workloads and the port, or the field
         return self
 
     @property

@@ -18,6 +18,7 @@ from pyinfra.operations.util import files as file_utils
 from sparklab.facts import (
     DockerDaemonConfig,
     FileText,
+    GitHead,
     KnownHostNames,
     NetworkLinks,
     OllamaModels,
@@ -217,3 +218,40 @@ def tree_synced(src: str, dest: str, skip_dirs: tuple[str, ...] = ("__pycache__"
     yield StringCommand("rm -rf", QuoteString(dest), "&& mkdir -p", QuoteString(dest), "&& tar -xzf",
                         QuoteString(temp), "-C", QuoteString(dest), "--no-same-owner && rm -f", QuoteString(temp),
                         "&& echo", QuoteString(digest), ">", QuoteString(stamp))
+
+
+@operation()
+def git_checkout(src: str, dest: str, commit: str, user: str = "root"):
+    """``dest`` is a clone of ``src`` with ``commit`` checked out (detached), owned by ``user``. Unlike git.repo,
+    which follows a branch, this pins one commit: a rerun at the same commit runs nothing."""
+    if host.get_fact(GitHead, path=dest) == commit:
+        host.noop(f"{dest} is at {commit[:12]}")
+        return
+    as_user = StringCommand("sudo -u", QuoteString(user), "-H") if user != "root" else ""
+    git = StringCommand(as_user, "git -C", QuoteString(dest))
+    yield StringCommand("test -d", QuoteString(f"{dest}/.git"), "|| {", "install -d -o", QuoteString(user),
+                        QuoteString(dest), "&&", as_user, "git clone -q --no-checkout", QuoteString(src),
+                        QuoteString(dest), "; }")
+    # A new pin may be newer than the clone: fetch (from the URL the data names now) unless the commit is there.
+    yield StringCommand(git, "remote set-url origin", QuoteString(src))
+    yield StringCommand(git, "cat-file -e", QuoteString(f"{commit}^{{commit}}"), "2>/dev/null ||",
+                        git, "fetch -q origin")
+    yield StringCommand(git, "checkout -q --detach", QuoteString(commit))
+
+
+@operation()
+def file_downloaded(url: str, dest: str, sha256: str | None = None):
+    """``dest`` downloaded from ``url``, resumably: curl continues ``dest``.part where an interrupted download
+    stopped (tens of GB over a class network), and the file takes its name only once complete and, when
+    ``sha256`` is given, verified. A present ``dest`` is trusted: hashing 60 GB on every rerun is too slow."""
+    if host.get_fact(File, path=dest):
+        host.noop(f"{dest} is present")
+        return
+    part = QuoteString(f"{dest}.part")
+    yield StringCommand("mkdir -p", QuoteString(posixpath.dirname(dest)))
+    yield StringCommand("curl -fsSL --retry 5 -C - -o", part, QuoteString(url))
+    if sha256:
+        yield StringCommand("echo", QuoteString(f"{sha256}  {dest}.part"), "| sha256sum -c --quiet -",
+                            "|| { rm -f", part, "; echo", QuoteString(f"{url}: sha256 mismatch, removed"),
+                            ">&2; exit 1; }")
+    yield StringCommand("mv", part, QuoteString(dest))

@@ -8,6 +8,7 @@ the host and removed (absent means absent).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 from pyinfra import host
 from pyinfra.api.operation import OperationMeta
@@ -30,18 +31,24 @@ def docker_run(container: str, image: str, options: Sequence[str] = (), command:
 
 
 def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot: bool,
-                container: bool = True, conflicts: Iterable[str] = (), restart_when: Iterable[OperationMeta] = (),
-                service_user: str | None = None, home: str | None = None, env_file: str | None = None) -> None:
-    """Write the unit (named like its container) and set its state: a boot unit is enabled and running; an
-    on-demand one is left as it is (started by hand or by `systemctl start`), restarted on change if running.
+                kind: Literal["container", "compose", "native"] = "container", exec_stop: Sequence[str] = (),
+                conflicts: Iterable[str] = (), restart_when: Iterable[OperationMeta] = (),
+                service_user: str | None = None, working_directory: str | None = None,
+                env_file: str | None = None) -> None:
+    """Write the unit and set its state: a boot unit is enabled and running; an on-demand one is left as it is
+    (started by hand, by `systemctl start` or `python -m sparklab.labs`), restarted on change if running.
+
+    ``kind``: "container", a `docker run` in the foreground (the container is named like the unit);
+    "compose", a `docker compose up` in the foreground, ``exec_stop`` its `down`; "native", a program on the host.
 
     ``conflicts``: units this one stops when it starts (one heavy workload at a time). They sit in a drop-in,
     not in the unit: adding or removing a heavy workload rewrites the others' drop-ins and reloads systemd,
     but restarts none of them."""
     unit_op = files.template(
         name=f"{unit} unit", src="templates/units/owned.service.j2", dest=f"{UNIT_DIR}/{unit}.service", mode="644",
-        mark=MANAGED_MARK, description=description, container=unit if container else None, docker=DOCKER,
-        exec_start=exec_line(list(exec_start)), service_user=service_user, env_file=env_file, home=home,
+        mark=MANAGED_MARK, description=description, kind=kind, unit=unit, docker=DOCKER,
+        exec_start=exec_line(list(exec_start)), exec_stop=exec_line(list(exec_stop)) if exec_stop else None,
+        service_user=service_user, env_file=env_file, working_directory=working_directory,
         jinja_env_kwargs=block_syntax(),
     )
     conflicts = sorted(conflicts)

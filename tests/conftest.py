@@ -8,6 +8,8 @@ def pytest_addoption(parser):
     group.addoption("--inventory", help="pyinfra inventory file whose hosts are checked")
     group.addoption("--level", type=int, default=6, help="check levels 1..LEVEL (default 6)")
     group.addoption("--checkpoint-report", help="also write per-host, per-item results as JSON here")
+    group.addoption("--exercise", action="store_true",
+                    help="start every on-demand workload in turn, check it answers, stop it (boot ones come back)")
 
 
 def pytest_ignore_collect(collection_path: Path, config):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import testinfra
 
+from sparklab import rag_labs
 from sparklab.checkpoints import NOT_APPLICABLE
 from sparklab.engine_instances import instances_of
 from sparklab.inventory import load_lab
@@ -19,6 +20,8 @@ from sparklab.sshconfig import ssh_config_text
 
 # Items that need the pair are checked once per lab and reported in this column.
 LAB_COLUMN = "lab"
+# Parameters that make one item per engine or per lab (the host is the column).
+PER_ITEM = ("engine", "rag_lab")
 
 
 def pytest_configure(config):
@@ -50,6 +53,9 @@ def pytest_generate_tests(metafunc):
     if "engine" in metafunc.fixturenames:  # per-engine items: every engine any host of the inventory enables
         names = sorted({i.name for h in lab.hosts for i in instances_of(h.setting)})
         metafunc.parametrize("engine", names, ids=names, scope="module")
+    if "rag_lab" in metafunc.fixturenames:  # per-lab items of level 3: every lab any host enables
+        names = sorted({w.name for h in lab.hosts for w in rag_labs.workloads(h.setting)})
+        metafunc.parametrize("rag_lab", names, ids=names, scope="module")
     if "spark" in metafunc.fixturenames:
         names = [h.name for h in lab.hosts]
         metafunc.parametrize("spark", names, indirect=True, ids=names, scope="module")
@@ -97,7 +103,7 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         params = getattr(getattr(item, "callspec", None), "params", {})
         spark = params.get("spark", LAB_COLUMN)
-        name = item.originalname + (f"[{params['engine']}]" if "engine" in params else "")
+        name = item.originalname + "".join(f"[{params[key]}]" for key in PER_ITEM if key in params)
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             status = "N/A (" + reason.removeprefix("Skipped: ").removeprefix(NOT_APPLICABLE) + ")"

@@ -5,10 +5,11 @@ import json
 
 import pytest
 
-from sparklab.checkpoints import has_gpu, not_applicable
+from sparklab.checkpoints import exercise, has_gpu, not_applicable
 from sparklab.engine_instances import instances_of, ollama_port, skip_reason
 from sparklab.facts import ollama_model_name
 from sparklab.host_secrets import SECRETS_DIR
+from sparklab.workload_plan import workloads_of
 from tests import leaks
 
 pytestmark = pytest.mark.level(2)
@@ -116,3 +117,15 @@ def test_secret_files_are_0600_and_never_on_a_command_line(host, spark):
     leaked = [path for path in present
               if any(leaks.leaked(v, exposed) for v in values if v in host.file(path).content_string)]
     assert not leaked, f"a secret from {', '.join(leaked)} is in a unit file or a process command line"
+
+
+def test_engine_starts_on_demand(request, host, spark, instance):
+    """--exercise: an on-demand engine starts (stopping the heavy boot one), answers, and stops; the boot
+    workloads are running again afterwards."""
+    if instance.spec.boot:
+        not_applicable("starts at boot (checked running above)")
+    if not request.config.getoption("--exercise"):
+        not_applicable("starting engines takes minutes: run the checkpoint with --exercise")
+    workloads = workloads_of(spark.setting)
+    problems = exercise(host, next(w for w in workloads if w.name == instance.name), workloads)
+    assert not problems, "; ".join(problems[:6])

@@ -71,7 +71,7 @@ def test_memory_policy_in_the_units(planned):
     dropin = planned["Inference engines | engine-vllm one heavy workload at a time"]
     assert ("upload", "# Managed by spark-lab (sparklab/owned_units.py). One heavy workload at a time (128 GB of "
             "unified\n# memory): starting this unit stops these first.\n[Unit]\nConflicts=engine-nim.service "
-            "engine-sglang.service engine-trtllm.service\n",
+            "engine-sglang.service engine-trtllm.service lab-chatbot.service\n",
             "/etc/systemd/system/engine-vllm.service.d/50-one-heavy-workload.conf") in dropin.commands
     assert "Conflicts" not in unit_text(planned, "vllm"), "in a drop-in: a new heavy workload restarts no other"
     assert "Inference engines | engine-llamacpp conflicts with nothing" in planned, "llama.cpp is not heavy"
@@ -126,7 +126,7 @@ def test_profiles_are_data(dgx_os):
 def test_two_heavy_engines_at_boot_fail_before_connecting(dgx_os):
     hosts = fake_hosts_like("inventories/one_spark.py", dgx_os,
                             engines={"vllm": {"boot": True}, "sglang": {"boot": True}})
-    with pytest.raises(InventoryError, match="host spark-1: engines: sglang and vllm are heavy engines both set"):
+    with pytest.raises(InventoryError, match="host spark-1: workloads: sglang and vllm are heavy workloads both set"):
         plan(hosts, "deploys/level2.py")
 
 

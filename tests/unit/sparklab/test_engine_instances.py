@@ -36,9 +36,6 @@ def test_disabled_instances_are_left_out_and_light_engines_are_not_heavy():
 
 
 @pytest.mark.parametrize("engines, message", [
-    ({"vllm": {"boot": True}, "nim": {"boot": True, "port": 8001}},
-     "engines: nim and vllm are heavy engines both set to start at boot"),
-    ({"vllm": {}, "nim": {}}, "engines.vllm.port: 8000 is also the port of nim"),
     ({"mine": {}}, "engines.mine.engine: unknown engine 'mine'"),
     ({"x": {"profile": "nope"}}, "engines.x.profile: unknown profile 'nope'"),
     ({"vllm": {"image": None}}, "engines.vllm.image: a container engine needs an image"),

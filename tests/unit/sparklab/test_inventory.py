@@ -133,7 +133,7 @@ def test_pyinfra_refuses_two_heavy_engines_at_boot_before_connecting(tmp_path):
     output = run.stdout + run.stderr
     assert run.returncode != 0
     assert "Connecting to hosts" not in output
-    assert "host spark-1: engines: trtllm and vllm are heavy engines both set to start at boot" in output
+    assert "host spark-1: workloads: trtllm and vllm are heavy workloads both set to start at boot" in output
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,127 @@
+"""Switch a Spark between labs: `python -m sparklab.labs --inventory FILE [--host NAME] start|stop|status`.
+
+    start NAME   stop the heavy workloads NAME conflicts with, start it, wait for its health routes, and print
+                 its URLs with the `ssh -L` line a laptop needs (the labs listen on the Spark's loopback)
+    stop NAME    stop it and bring back the workloads that start at boot
+    status       per host: what runs, on which ports, and the GPU memory in use where NVML reports it
+
+NAME is a workload of the inventory: an engine instance (vllm, trtllm, …) or a lab (txt2kg, chatbot,
+agentic-rag). Exit status: 0 done, 1 a workload did not become healthy, 2 usage, inventory or SSH error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from sparklab import lab_switch
+from sparklab.sshconfig import ssh_argv
+from sparklab.toolcli import FAIL, PASS, USAGE, UsageError, load_inventory_hosts
+from sparklab.workloads import Workload, from_json
+
+# What NVML says about GPU memory; DGX Spark's unified memory has no per-GPU total, so the processes' sum is used.
+GPU_MEMORY = "nvidia-smi --query-compute-apps=used_memory --format=csv,noheader,nounits"
+
+
+class Host:
+    """One inventory host reached over SSH with the inventory's settings, as root (sudo -n otherwise)."""
+
+    def __init__(self, data: dict):
+        self.name, self.ssh = data["name"], data["ssh"]
+        self.workloads = [from_json(w) for w in data["workloads"]]
+        self.user = self.ssh.get("ssh_user") or "root"
+
+    @property
+    def target(self) -> str:
+        return f"{self.user}@{self.ssh['ssh_hostname']}"
+
+    def run(self, command: str) -> tuple[int, str]:
+        sudo = "" if self.user == "root" else "sudo -n "
+        argv = [*ssh_argv(self.ssh, self.user, *(["-i", self.ssh["ssh_key"]] if self.ssh.get("ssh_key") else [])),
+                f"{sudo}sh -c {_quote(command)}"]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode == 255:
+            raise UsageError(f"{self.name}: ssh failed: {done.stderr.strip()}")
+        return done.returncode, done.stdout + done.stderr
+
+    def workload(self, name: str) -> Workload:
+        for w in self.workloads:
+            if w.name == name:
+                return w
+        raise UsageError(f"{self.name}: no workload {name!r}; known: {', '.join(w.name for w in self.workloads)}")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _start(host: Host, name: str, timeout: float) -> tuple[bool, list[str]]:
+    workload = host.workload(name)
+    switch = lab_switch.start(host.run, workload, host.workloads, timeout)
+    lines = [f"{host.name}: stopped {', '.join(switch.stopped)} (one heavy workload at a time)"
+             ] if switch.stopped else []
+    if not switch.ok:
+        return False, [*lines, f"{host.name}: {name} is NOT healthy:", *(f"  {p}" for p in switch.problems)]
+    lines.append(f"{host.name}: {name} is up")
+    lines += [f"  {route.label or route.path}: {route.url}" for route in workload.health]
+    lines.append(f"  from a laptop: {lab_switch.tunnel_line(workload, host.target)}")
+    return True, lines
+
+
+def _stop(host: Host, name: str, timeout: float) -> tuple[bool, list[str]]:
+    switch = lab_switch.stop(host.run, host.workload(name), host.workloads, timeout)
+    lines = [f"{host.name}: {name} stopped" if name in switch.stopped else f"{host.name}: {name} NOT stopped"]
+    if switch.started:
+        lines.append(f"{host.name}: started again at boot's request: {', '.join(switch.started)}")
+    return switch.ok, [*lines, *(f"  {p}" for p in switch.problems)]
+
+
+def _status(host: Host) -> tuple[bool, list[str]]:
+    lines = [f"{host.name}:"]
+    for w in host.workloads:
+        state = lab_switch.unit_state(host.run, w.unit) if w.unit else "(DGX OS)"
+        ports = ", ".join(f"{p} {what}" for p, what in sorted(w.ports.items()))
+        kind = ("heavy, " if w.heavy else "") + ("boot" if w.boot else "on demand")
+        lines.append(f"  {w.name:<16} {state:<10} {kind:<17} {ports}")
+    status, output = host.run(GPU_MEMORY)
+    used = [int(v) for v in output.split() if v.isdigit()]
+    lines.append(f"  GPU memory in use: {sum(used)} MiB" if status == 0 else "  GPU memory in use: n/a (no NVML here)")
+    return True, lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sparklab.labs", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inventory", required=True, help="pyinfra inventory file (e.g. inventories/one_spark.py)")
+    parser.add_argument("--host", action="append", help="only this host (repeatable; default: all)")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for health routes (900)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in ("start", "stop"):
+        sub.add_parser(command).add_argument("name", help="workload: an engine or a lab (txt2kg, chatbot, …)")
+    sub.add_parser("status")
+    args = parser.parse_args(argv)
+    try:
+        hosts = [Host(h) for h in load_inventory_hosts("sparklab.workload_inventory", args.inventory)]
+        if args.host:
+            unknown = sorted(set(args.host) - {h.name for h in hosts})
+            if unknown:
+                raise UsageError(f"no host {unknown[0]} in {args.inventory}")
+            hosts = [h for h in hosts if h.name in args.host]
+        if args.command != "status":
+            for h in hosts:
+                h.workload(args.name)
+        action = {"start": lambda h: _start(h, args.name, args.timeout), "stop": lambda h: _stop(h, args.name,
+                  args.timeout), "status": _status}[args.command]
+        with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+            results = list(pool.map(action, hosts))
+    except UsageError as error:
+        print(f"labs: {error}", file=sys.stderr)
+        return USAGE
+    for _, lines in results:
+        print("\n".join(lines))
+    return PASS if all(ok for ok, _ in results) else FAIL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

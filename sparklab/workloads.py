@@ -1,0 +1,85 @@
+"""Workloads: everything a Spark runs that holds ports or GPU memory, one model for every level.
+
+A workload is a systemd unit that owns it (sparklab.owned_units), started at boot or on demand, light or
+heavy, with the host ports it publishes and the routes that say it is healthy. Level 2's inference engines,
+level 3's compose stacks and the level-1/2 services (Ollama, Open WebUI, JupyterLab, the DGX Dashboard) are
+all workloads. The rules that span them are checked here, before pyinfra connects:
+
+- **memory**: 128 GB of unified memory holds one heavy workload; at most one starts at boot, and heavy
+  units conflict with each other (starting the chatbot stops vLLM);
+- **ports**: no two workloads of a host publish the same port, whatever their levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Route:
+    """An HTTP route on the host's loopback: healthy when it answers 2xx and its body contains ``expect``."""
+
+    port: int
+    path: str
+    label: str = ""
+    expect: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    # The unit that owns it; None for what DGX OS runs itself (the Dashboard).
+    unit: str | None
+    heavy: bool = False
+    boot: bool = True
+    # Host port -> what listens there ("txt2kg UI").
+    ports: Mapping[int, str] = field(default_factory=dict)
+    # Routes that must all be healthy before the workload counts as started (the first is its main page or API).
+    health: tuple[Route, ...] = ()
+    # Laptop port -> host port for the `ssh -L` line, where a UI hard-codes a port (the chatbot's websocket).
+    tunnels: Mapping[int, int] = field(default_factory=dict)
+
+    @property
+    def on_demand(self) -> bool:
+        return self.unit is not None and not self.boot
+
+
+def check(workloads: list[Workload]) -> None:
+    """The memory policy and the port plan of one host."""
+    names = [w.name for w in workloads]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"workloads: {twice[0]} names two workloads (an engine and a lab?); rename the engine")
+    at_boot = [w.name for w in workloads if w.heavy and w.boot]
+    if len(at_boot) > 1:
+        raise ValueError(
+            f"workloads: {' and '.join(at_boot)} are heavy workloads both set to start at boot; "
+            "128 GB of unified memory holds one: keep boot on one, start the others on demand (python -m sparklab.labs)"
+        )
+    owner: dict[int, tuple[str, str]] = {}
+    for w in workloads:
+        for port, what in w.ports.items():
+            if port in owner:
+                other, other_what = owner[port]
+                raise ValueError(f"port {port}: {other} ({other_what}) and {w.name} ({what}) both publish it; "
+                                 "move one of them")
+            owner[port] = (w.name, what)
+
+
+def to_json(workload: Workload) -> dict:
+    return {"name": workload.name, "unit": workload.unit, "heavy": workload.heavy, "boot": workload.boot,
+            "ports": {str(p): what for p, what in workload.ports.items()},
+            "health": [vars(r) for r in workload.health],
+            "tunnels": {str(local): remote for local, remote in workload.tunnels.items()}}
+
+
+def from_json(data: dict) -> Workload:
+    return Workload(data["name"], data["unit"], heavy=data["heavy"], boot=data["boot"],
+                    ports={int(p): what for p, what in data["ports"].items()},
+                    health=tuple(Route(**r) for r in data["health"]),
+                    tunnels={int(local): remote for local, remote in data["tunnels"].items()})
