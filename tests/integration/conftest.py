@@ -20,10 +20,11 @@ def sim_lab():
 
 @pytest.fixture(scope="module")
 def stand_in_keys():
-    """Stand-in NGC, Tailscale and Hugging Face keys in the environment (the lab mirror's stand-ins accept any
-    well-formed key); the previous environment is restored afterwards."""
+    """Stand-in NGC, Tailscale, Hugging Face, NVIDIA API and Tavily keys in the environment (the lab mirror's
+    stand-ins accept any well-formed key); the previous environment is restored afterwards."""
     values = {"NGC_API_KEY": "nvapi-" + secrets.token_hex(20), "TS_AUTHKEY": "tskey-auth-" + secrets.token_hex(16),
-              "HF_TOKEN": "hf_" + secrets.token_hex(17)}
+              "HF_TOKEN": "hf_" + secrets.token_hex(17), "NVIDIA_API_KEY": "nvapi-" + secrets.token_hex(20),
+              "TAVILY_API_KEY": "tvly-" + secrets.token_hex(16)}
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     yield values
