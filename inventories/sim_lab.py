@@ -22,8 +22,8 @@ sim_sparks = (
         "users_authorized_key_files": ["/var/lib/sparklab-sim/ssh/id_ed25519.pub"],
         # Vendor artifacts come from the lab mirror on the management bridge (stand-ins).
         "docker_source": "debian",
-        # nvcr.io and ghcr.io resolve to the lab registry; Docker Hub names go through its mirror.
-        "docker_daemon_options": {"insecure-registries": ["nvcr.io", "ghcr.io", "10.99.0.1:5000"],
+        # nvcr.io, ghcr.io and quay.io resolve to the lab registry; Docker Hub names go through its mirror.
+        "docker_daemon_options": {"insecure-registries": ["nvcr.io", "ghcr.io", "quay.io", "10.99.0.1:5000"],
                                   "registry-mirrors": ["http://10.99.0.1:5000"]},
         "nvidia_ctk_when": "always",
         "nvidia_ctk_apt_url": "http://10.99.0.1:8080/apt/libnvidia-container/stable/deb/{arch}",
@@ -54,6 +54,12 @@ sim_sparks = (
         "ollama_sha256": {"amd64": "24fadbb98adbd9bd2fcffe81ed112996eaafb0f3415a161acca9c32e49f3a1a5"},
         "ollama_models": ["qwen2.5:0.5b"],
         "ollama_continue": True,
+        # Level 3: stand-ins of the playbooks' git repos on the lab mirror (simlab/standins/), pinned by commit
+        # (simlab/mirror/ builds them byte for byte; a unit test keeps these in step).
+        "playbooks_repo_url": "http://10.99.0.1:8080/git/NVIDIA/dgx-spark-playbooks.git",
+        "playbooks_commit": "976748e6c4e27b6bc96f288ad41e84778257d851",
+        "agentic_rag_repo_url": "http://10.99.0.1:8080/git/NVIDIA/workbench-example-agentic-rag.git",
+        "agentic_rag_commit": "20c3c42fce642e39a52563bb75ef3cc87936d20a",
         "secrets": {
             "ngc_api_key": {"env": "NGC_API_KEY"},
             "tailscale_auth_key": {"env": "TS_AUTHKEY"},
