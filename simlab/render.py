@@ -116,8 +116,8 @@ def etc_hosts(host: Host) -> str:
 ::1\tlocalhost ip6-localhost ip6-loopback
 ff02::1\tip6-allnodes
 ff02::2\tip6-allrouters
-# simlab: lab services on the management bridge (nvcr.io, ghcr.io: the lab registry on port 80)
-{config.LAB_ADDR}\tnvcr.io ghcr.io mirror.sim
+# simlab: lab services on the management bridge (nvcr.io, ghcr.io, quay.io: the lab registry on port 80)
+{config.LAB_ADDR}\tnvcr.io ghcr.io quay.io mirror.sim
 '''
 
 

@@ -86,7 +86,7 @@ class Stack:
 
 
 def compose_stack(stack: Stack, *, description: str, override_doc: Mapping, boot: bool, pins: str,
-                  conflicts: Iterable[str] = (), env_file: str | None = None,
+                  buildkit: bool = True, conflicts: Iterable[str] = (), env_file: str | None = None,
                   restart_when: Sequence[OperationMeta] = ()) -> None:
     """The stack's override, its images (pulled and built when ``pins`` or the override change) and its unit.
 
@@ -100,7 +100,8 @@ def compose_stack(stack: Stack, *, description: str, override_doc: Mapping, boot
     digest = hashlib.sha256(f"{pins}\n{text}".encode()).hexdigest()[:16]
     images_op = when_changed(
         f"{stack.unit} images pulled and built", f"{stack.directory}/images.stamp", digest,
-        [StringCommand(*quoted, "pull --quiet --ignore-buildable"), StringCommand(*quoted, "build --quiet")])
+        [StringCommand(*quoted, "pull --quiet --ignore-buildable"),
+         StringCommand("" if buildkit else "DOCKER_BUILDKIT=0", *quoted, "build --quiet")])
     unit_owning(
         stack.unit, description=description, kind="compose", boot=boot, conflicts=conflicts, env_file=env_file,
         exec_start=stack.compose("up", "--no-build", "--pull", "never", "--remove-orphans"),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 TAILSCALE_VERSION = "1.90.9"
 NVIDIA_CONTAINER_TOOLKIT_VERSION = "1.18.1-1"
+DOCKER_COMPOSE_VERSION = "2.26.1-4"  # Debian trixie's Compose v2 CLI plugin, served unchanged
 
 MIRROR_URL = "http://10.99.0.1:8080"  # docs/lab-contract.md: lab mirror, HTTP files
 # Sources of the stand-ins; read as catalog.STANDINS (not imported by name) so one patch moves them all.
@@ -48,6 +49,32 @@ REPOS: dict[str, dict] = {
             "../nvidia-container-toolkit.list":
                 "deb {base}/apt/libnvidia-container/stable/deb/$(ARCH) /\n",
         },
+    },
+    # Level 3: Debian's Compose v2 plugin (the hosts' bookworm has only docker-compose 1.29), its .deb
+    # downloaded from Debian and served unchanged ("upstream_debs": names in UPSTREAM_DEBS).
+    "debian-compose": {
+        "layout": "dists",
+        "path": "debian-compose",
+        "suites": ["bookworm"],
+        "components": ["main"],
+        "architectures": ["amd64", "arm64"],  # no arm64 .deb here: its index is empty
+        "origin": "Debian (simulated-lab mirror of trixie's docker-compose)",
+        "label": "debian-compose",
+        "keys": {"key.asc": "armor"},  # apt/debian-compose/key.asc
+        "upstream_debs": ["docker-compose"],
+    },
+}
+
+# Upstream .debs served unchanged by the REPOS that name them in "upstream_debs": downloaded once into the lab
+# cache (<cache>/downloads/), checked against their size and sha256 on every build.
+UPSTREAM_DEBS: dict[str, dict] = {
+    "docker-compose": {
+        "version": DOCKER_COMPOSE_VERSION,
+        "architecture": "amd64",
+        "url": ("http://deb.debian.org/debian/pool/main/d/docker-compose/"
+                f"docker-compose_{DOCKER_COMPOSE_VERSION}_amd64.deb"),
+        "size": 12965524,
+        "sha256": "47681197cb2b1ab88206b42a1a92fc75f50d9530a6322d03494a473eed0408ea",
     },
 }
 
@@ -132,12 +159,12 @@ def package(name: str) -> dict:
 
 
 # Stand-in container images. "repository" is pushed to the lab registry as is; the hosts pull
-# "<registry>/<repository>:<tag>": nvcr.io and ghcr.io resolve to the lab registry (/etc/hosts,
+# "<registry>/<repository>:<tag>": nvcr.io, ghcr.io and quay.io resolve to the lab registry (/etc/hosts,
 # docker's insecure-registries), Docker Hub names reach it through docker's registry-mirrors.
 # Every image has the busybox layer; "python": True adds Debian's python3.11 and the stand-in programs
-# (simlab/standins/engines/). "entrypoint", "cmd" (default ["sh"]; [] for none) and "env" go into the
-# image config. Entries for Level 2 follow dgx-spark-playbooks §2.3-2.9 and the engine catalog in
-# roles/inference_engines.py.
+# (simlab/standins/engines/); "layers" names more of its own (IMAGE_LAYERS). "entrypoint", "cmd" (default
+# ["sh"]; [] for none) and "env" go into the image config. Entries for Level 2 follow dgx-spark-playbooks
+# §2.3-2.9 and the engine catalog in roles/inference_engines.py.
 IMAGES: list[dict] = [
     {
         "registry": "nvcr.io",
@@ -177,12 +204,62 @@ IMAGES: list[dict] = [
         "repository": "ggml-org/llama.cpp",
         "tag": "server-cuda",
         "python": True,
+        "layers": ["llama.cpp"],
         # like the real image: the container's arguments are llama-server's, and it listens on all addresses
         "env": ["LLAMA_ARG_HOST=0.0.0.0"],
         "entrypoint": ["/app/llama-server"],
         "cmd": [],
     },
+    # Level 3 (levels-3-5 §3.2 txt2kg, §3.3 multi-agent chatbot): the images of the playbooks' compose files and
+    # the base images of their Dockerfiles. Docker Hub's official images are "library/NAME" in the registry
+    # (docker pulls them so through its registry-mirrors); quay.io resolves to the lab registry like nvcr.io.
+    {
+        "registry": "docker.io", "repository": "library/arangodb", "tag": "latest", "python": True,
+        "layers": ["arangodb"], "env": ["ARANGO_VERSION=3.12.0-standin"], "cmd": ["arangod"],
+    },
+    {
+        "registry": "docker.io", "repository": "ollama/ollama", "tag": "0.12.6", "python": True,
+        "layers": ["ollama-0.12.6"], "env": ["OLLAMA_HOST=0.0.0.0:11434"],
+        "entrypoint": ["/bin/ollama"], "cmd": ["serve"],
+    },
+    {"registry": "docker.io", "repository": "library/node", "tag": "18-slim", "python": True,
+     "env": ["NODE_VERSION=18-standin"]},
+    {"registry": "docker.io", "repository": "library/node", "tag": "20-alpine", "python": True,
+     "env": ["NODE_VERSION=20-standin"]},
+    {"registry": "docker.io", "repository": "library/python", "tag": "3.12", "python": True,
+     "cmd": ["python3"]},
+    {"registry": "docker.io", "repository": "library/python", "tag": "3.9-slim", "python": True,
+     "cmd": ["python3"]},
+    {"registry": "nvcr.io", "repository": "nvidia/vllm", "tag": "25.11-py3", "python": True},
+    {
+        "registry": "docker.io", "repository": "library/neo4j", "tag": "5-community", "python": True,
+        "layers": ["neo4j"], "cmd": ["neo4j"],
+    },
+    {
+        "registry": "docker.io", "repository": "library/postgres", "tag": "15-alpine", "python": True,
+        "layers": ["postgres"], "env": ["PGDATA=/var/lib/postgresql/data"], "cmd": ["postgres"],
+    },
+    {
+        "registry": "quay.io", "repository": "coreos/etcd", "tag": "v3.5.5", "python": True,
+        "layers": ["etcd"], "cmd": ["/usr/local/bin/etcd"],
+    },
+    {
+        "registry": "docker.io", "repository": "minio/minio", "tag": "RELEASE.2023-03-20T20-16-18Z", "python": True,
+        "layers": ["minio"], "env": ["MINIO_ACCESS_KEY_FILE=access_key", "MINIO_SECRET_KEY_FILE=secret_key"],
+        "cmd": ["minio"],
+    },
+    {
+        "registry": "docker.io", "repository": "milvusdb/milvus", "tag": "v2.5.15-20250718-3a3b374f-gpu-arm64",
+        "python": True, "layers": ["milvus"], "cmd": [],
+    },
+    {"registry": "nvcr.io", "repository": "nvidia/tensorrt-llm/release", "tag": "spark-single-gpu-dev",
+     "python": True},
+    {"registry": "nvcr.io", "repository": "nvidia/cuda", "tag": "13.0.1-devel-ubuntu22.04", "python": True,
+     "env": ["CUDA_VERSION=13.0.1"]},
+    {"registry": "nvcr.io", "repository": "nvidia/cuda", "tag": "13.0.1-runtime-ubuntu22.04", "python": True,
+     "env": ["CUDA_VERSION=13.0.1"]},
 ]
+
 IMAGE_ARCH = "amd64"  # linux/amd64, the lab hosts' architecture
 
 # The stand-in layer: (path in the image, source under simlab/standins/, mode), and links to the
@@ -195,16 +272,58 @@ STANDIN_FILES: list[tuple[str, str, int]] = [
     (f"{STANDIN_DIR}/sglang/launch_server.py", "engines/sglang/launch_server.py", 0o644),
     ("usr/local/lib/python3.11/dist-packages/sparklab-standin.pth", "engines/sparklab-standin.pth", 0o644),
     ("bin/bash", "engines/bash", 0o755),
+    # Level 3: the services' programs (linked per image: IMAGE_LAYERS) and curl for the compose healthchecks
+    (f"{STANDIN_DIR}/standin_services.py", "engines/standin_services.py", 0o755),
+    (f"{STANDIN_DIR}/standin_web.py", "engines/standin_web.py", 0o644),
+    ("usr/bin/curl", "engines/curl", 0o755),
 ]
 STANDIN_LINKS: dict[str, str] = {
     **{f"usr/local/bin/{name}": f"/{STANDIN_DIR}/standin_engines.py"
        for name in ("vllm", "trtllm-serve", "llama-server", "hf", "huggingface-cli", "open-webui")},
-    "app/llama-server": f"/{STANDIN_DIR}/standin_engines.py",
     "opt/nim/start_server.sh": f"/{STANDIN_DIR}/standin_engines.py",
+}
+
+# Extra layers of some "python" images (their "layers"), on top of the stand-in programs: files (path in the
+# image, source under simlab/standins/, mode) and links, "@VERSION@" in sources replaced with "version".
+_SERVICES = f"/{STANDIN_DIR}/standin_services.py"
+IMAGE_LAYERS: dict[str, dict] = {
+    "llama.cpp": {"links": {"app/llama-server": f"/{STANDIN_DIR}/standin_engines.py"}},
+    # Ollama's image: /bin/ollama, its helper in /usr/lib/ollama/ (found from the real path /usr/bin/ollama)
+    "ollama-0.12.6": {
+        "version": "0.12.6",
+        "files": [("usr/bin/ollama", "ollama/ollama", 0o755),
+                  ("usr/lib/ollama/standin_server.py", "engines/standin_server.py", 0o644)],
+        "links": {"bin/ollama": "/usr/bin/ollama"},
+    },
+    "arangodb": {"links": {"usr/sbin/arangod": _SERVICES, "usr/bin/arangosh": _SERVICES}},
+    "neo4j": {"links": {"usr/local/bin/neo4j": _SERVICES}},
+    "postgres": {"links": {"usr/local/bin/postgres": _SERVICES, "usr/local/bin/pg_isready": _SERVICES}},
+    "etcd": {"links": {"usr/local/bin/etcd": _SERVICES, "usr/local/bin/etcdctl": _SERVICES}},
+    "minio": {"links": {"usr/bin/minio": _SERVICES}},
+    "milvus": {"links": {"milvus/bin/milvus": _SERVICES, "usr/local/bin/milvus": _SERVICES}},
 }
 
 # Stand-in files under dest/files/: (path under files/, source under simlab/standins/).
 FILES: list[tuple[str, str]] = []
+
+# The multi-agent chatbot's model files (model_download.sh: https://huggingface.co/<org>/<repo>/resolve/main/<file>,
+# and the gpt-oss-20b alternative) at files/huggingface/<org>/<repo>/resolve/main/<file>: small GGUF stand-ins
+# (http_files.gguf_standin), the same bytes on every build; path under files/ -> sha256, for inventories to pin.
+_HF = "huggingface/{}/resolve/main/{}"
+GGUF_FILES: dict[str, str] = {
+    _HF.format("TheBloke/deepseek-coder-6.7B-instruct-GGUF", "deepseek-coder-6.7b-instruct.Q8_0.gguf"):
+        "f456dd2385389ba7327b92839361b9f9e18d5083afe1867c6f3c5c4917018b1d",
+    _HF.format("Qwen/Qwen3-Embedding-4B-GGUF", "Qwen3-Embedding-4B-Q8_0.gguf"):
+        "ab21c078f0973d8a0923db3e4b94590be9d87bf75c94a9a828c50a051de82401",
+    _HF.format("ggml-org/gpt-oss-120b-GGUF", "gpt-oss-120b-mxfp4-00001-of-00003.gguf"):
+        "9c186931e72964c12d64166a85ef89b5eb82d9d560a66029c6c755e3988d9d35",
+    _HF.format("ggml-org/gpt-oss-120b-GGUF", "gpt-oss-120b-mxfp4-00002-of-00003.gguf"):
+        "37ec4f68ece4a1d28562b5e17db14464fb53ce3deb38145361782f56a9571fbb",
+    _HF.format("ggml-org/gpt-oss-120b-GGUF", "gpt-oss-120b-mxfp4-00003-of-00003.gguf"):
+        "82871f1457d6668157cc051f75b28208d3dce2f73b14f33d57867389693b39dc",
+    _HF.format("ggml-org/gpt-oss-20b-GGUF", "gpt-oss-20b-mxfp4.gguf"):
+        "4ed8bb903c2afd136e5c0cd34704961fe443a75bb7d21fe99b816926e25c649c",
+}
 
 # Ollama's release tarball stand-in: files/ollama/v{OLLAMA_VERSION}/ollama-linux-{amd64,arm64}.tgz
 # (the same bytes: the stand-in is Python) and sha256sum.txt, like the GitHub release. The tarball is
@@ -215,6 +334,17 @@ OLLAMA_FILES: list[tuple[str, str, int]] = [
     ("bin/ollama", "ollama/ollama", 0o755),
     ("lib/ollama/standin_server.py", "engines/standin_server.py", 0o644),
 ]
+
+# Stand-in git repositories, bare, served over git's dumb HTTP protocol at git/<name>.git: one commit on
+# "branch" of every file under simlab/standins/<source>/ (no __pycache__), with a fixed author, committer and
+# date, so the commit SHA is the same on every build; inventories/sim_lab.py pins it (a unit test keeps it in step).
+GIT_REPOS: dict[str, dict] = {
+    # https://github.com/NVIDIA/dgx-spark-playbooks at 0db7c141da60870ca6ed5c99436320f4e35cd531 (same paths)
+    "NVIDIA/dgx-spark-playbooks": {"source": "playbooks", "branch": "main"},
+    # https://github.com/NVIDIA/workbench-example-agentic-rag at b8b36f8db9334e3740b8c5a6a468fd929d65e12d
+    "NVIDIA/workbench-example-agentic-rag": {"source": "agentic-rag", "branch": "main"},
+}
+GIT_IDENTITY = {"name": "Sparklab simulated lab", "email": "lab@sparklab.invalid", "date": "2025-01-01T00:00:00Z"}
 
 # Python packages the hosts install with pip (they cannot reach PyPI): downloaded here once into
 # a wheelhouse served at files/wheels/ (`pip install --no-index --find-links <mirror>/files/wheels/`).

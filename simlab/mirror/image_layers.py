@@ -4,7 +4,8 @@ under a hash of what they are made from, so an edited stand-in gives a new layer
 1. busybox-static with its applets as links (sh, true, echo, cat, sleep, hostname, ...): every image;
 2. Debian bookworm's python3.11 and the libraries it needs (``PYTHON_PACKAGES``, ``apt-get download`` +
    ``dpkg-deb -x``, docs and gconv left out), ``/usr/bin/python3``: ``"python": True`` images;
-3. the stand-in programs (``catalog.STANDIN_FILES``, ``catalog.STANDIN_LINKS``): ``"python": True`` images.
+3. the stand-in programs (``catalog.STANDIN_FILES``, ``catalog.STANDIN_LINKS``): ``"python": True`` images;
+4. an image's own layers (``catalog.IMAGE_LAYERS`` named by its "layers": Ollama's binary, the services' links).
 
 As root, the layered rootfs of a ``"python"`` image is checked once in a chroot (``IMAGE_CHECKS``).
 """
@@ -47,6 +48,8 @@ IMAGE_CHECKS = (
      " daemon=True).start() for _ in range(8)]; time.sleep(0.05)'"),
     "bash -c 'hf download org/model --local-dir /tmp/check >/dev/null' && test -s /tmp/check/sparklab-standin.json",
     "vllm serve 2>/dev/null; test $? = 2",  # the linked program starts and rejects the command line
+    "python3 -c 'import standin_services'",
+    "curl -s http://127.0.0.1:9/; test $? = 7",  # the curl stand-in runs: connection refused
 )
 def _debs(cache: Path, names: list[str]) -> list[Path]:
     """The amd64 .debs of ``names`` from the cache, downloading the missing ones (one apt-get call)."""
@@ -188,6 +191,20 @@ def _verify_python_image(cache: Path, layers: list[dict]) -> None:
                 raise RuntimeError(f"stand-in image layers do not work: `{command}` in a chroot failed "
                                    f"({check.returncode}): {check.stdout}{check.stderr}")
     marker.touch()
+
+
+def _extra_layer(cache: Path, name: str) -> dict:
+    """IMAGE_LAYERS[name]: an image's own files and links; keyed by their content, like the stand-in layer."""
+    spec = catalog.IMAGE_LAYERS[name]
+    tar_bytes = files_tar(spec.get("files", []), spec.get("links", {}),
+                          {"version": spec["version"]} if "version" in spec else None)
+    return {**_cached_layer(cache, f"extra-{sha256(tar_bytes)[:24]}", lambda: tar_bytes),
+            "what": f"stand-in layer {name!r}"}
+
+
+def image_layers(cache: Path, image: dict, sets: dict[bool, list[dict]]) -> list[dict]:
+    """The layers of an IMAGES entry: ``sets`` (from ``layer_sets``) by "python", then its own "layers"."""
+    return sets[bool(image.get("python"))] + [_extra_layer(cache, name) for name in image.get("layers", [])]
 
 
 def layer_sets(cache: Path) -> dict[bool, list[dict]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .catalog import IMAGES
 from .host_tools import log, sha256
-from .image_layers import layer_sets
+from .image_layers import image_layers, layer_sets
 from .image_manifests import MEDIA_MANIFEST, image_blobs
 from .lab_cache import locked_cache
 
@@ -76,10 +76,10 @@ def push_all(registry: str) -> dict:
     reg.check(status, (200,), "GET /v2/ (is it a v2 registry without auth?)", body)
     with locked_cache() as cache:
         built = layer_sets(cache)
+        per_image = [image_layers(cache, image, built) for image in IMAGES]
     where: dict[str, str] = {}
-    for image in IMAGES:
+    for image, layers in zip(IMAGES, per_image):
         repo = image["repository"]
-        layers = built[bool(image.get("python"))]
         config, manifest = image_blobs(image, layers)
         for layer in layers:
             _push_blob(reg, repo, layer["digest"], Path(layer["path"]), where, stats)

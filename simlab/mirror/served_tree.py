@@ -1,5 +1,5 @@
-"""``build(dest)``: the tree the lab's file server serves (``keys/``, ``apt/``, ``files/``), rebuilt only when
-its inputs change: a stamp hashes the signing key, the base URL, this package's code and every file under
+"""``build(dest)``: the tree the lab's file server serves (``keys/``, ``apt/``, ``files/``, ``git/``), rebuilt only
+when its inputs change: a stamp hashes the signing key, the base URL, this package's code and every file under
 ``simlab/standins/``, so a second build is a no-op and an edited stand-in is rebuilt. The new tree is made
 beside ``dest`` and renamed into place."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import catalog, http_files
+from . import catalog, git_repos, http_files, upstream_debs
 from .host_tools import log, sha256
 from .lab_cache import locked_cache
 from .signed_repos import build_repo
@@ -43,7 +43,7 @@ def _is_built(dest: Path, stamp: str) -> bool:
         return False
     return all((dest / p).exists() for p in
                ("keys/lab-archive-keyring.gpg", "keys/lab-archive-keyring.asc",
-                "apt", "files/SHA256SUMS"))
+                "apt", "files/SHA256SUMS", "git"))
 
 
 def build(dest: Path, base_url: str = catalog.MIRROR_URL) -> None:
@@ -76,6 +76,7 @@ def build(dest: Path, base_url: str = catalog.MIRROR_URL) -> None:
             debs_dir = work / "debs"
             debs_dir.mkdir()
             debs = {p["name"]: build_deb(p, debs_dir) for p in catalog.PACKAGES}
+            debs |= {n: upstream_debs.fetch(cache, n) for n in upstream_debs.used()}
             apt = out / "apt"
             apt.mkdir()
             for name, repo in catalog.REPOS.items():
@@ -90,11 +91,12 @@ def build(dest: Path, base_url: str = catalog.MIRROR_URL) -> None:
                 sums.append(f"{sha256(data)}  {rel}\n")
             (files / "SHA256SUMS").write_text("".join(sorted(sums, key=lambda s: s[66:])))
             copy_wheelhouse(cache, files / "wheels")
+            git_repos.build_all(out / "git")
 
             for p in [out, *out.rglob("*")]:
                 p.chmod(0o755 if p.is_dir() else 0o644)
             (dest / STAMP_NAME).unlink(missing_ok=True)
-            for sub in ("keys", "apt", "files"):
+            for sub in ("keys", "apt", "files", "git"):
                 old = dest / sub
                 if old.exists():
                     old.rename(work / f"old-{sub}")

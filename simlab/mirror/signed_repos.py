@@ -53,22 +53,30 @@ def _write_release(root: Path, indexes: list[Path], fields: list[tuple[str, str]
     gpg(gnupghome, *sign, "--armor", "--detach-sign", "--output", root / "Release.gpg", release)
 
 
-def _copy_debs(members: list[dict], debs: dict[str, Path], dest: Path, prefix: str) -> str:
-    """Copy the members' .debs into ``dest``; their Packages stanzas, each `Filename:` under ``prefix``."""
+def _copy_debs(members: list[str], debs: dict[str, Path], dest: Path, prefix: str) -> dict[str, str]:
+    """Copy the members' .debs into ``dest``; their Packages stanzas by architecture ("all" for stand-ins),
+    each `Filename:` under ``prefix``."""
     dest.mkdir(parents=True, exist_ok=True)
-    stanzas = []
+    stanzas: dict[str, list[str]] = {}
     for member in members:
-        deb = debs[member["name"]]
+        deb = debs[member]
         shutil.copy2(deb, dest / deb.name)
-        stanzas.append(_packages_stanza(dest / deb.name, f"{prefix}{deb.name}"))
-    return "\n".join(stanzas)
+        arch = run(["dpkg-deb", "-f", deb, "Architecture"], text=True).stdout.strip()
+        stanzas.setdefault(arch, []).append(_packages_stanza(dest / deb.name, f"{prefix}{deb.name}"))
+    return {arch: "\n".join(texts) for arch, texts in stanzas.items()}
+
+
+def _index_text(stanzas: dict[str, str], arch: str) -> str:
+    """The Packages text of ``arch``: its own .debs and the "all" ones."""
+    return "\n".join(t for t in (stanzas.get("all"), stanzas.get(arch)) if t)
 
 
 def build_repo(name: str, repo: dict, debs: dict[str, Path], apt: Path,
                gnupghome: Path, fpr: str, keyring: dict[str, bytes], base_url: str) -> None:
-    """Write REPOS[name] under ``apt`` from the built ``debs`` (package name -> .deb), signed with ``fpr``;
-    ``keyring``: the public key as "binary" and "armor"; ``base_url`` goes into the ``.list`` files."""
-    members = [p for p in catalog.PACKAGES if name in p.get("repos", [])]
+    """Write REPOS[name] under ``apt`` from ``debs`` (package name -> .deb: the stand-ins of PACKAGES that list
+    the repo, and the repo's "upstream_debs"), signed with ``fpr``; ``keyring``: the public key as "binary" and
+    "armor"; ``base_url`` goes into the ``.list`` files."""
+    members = [p["name"] for p in catalog.PACKAGES if name in p.get("repos", [])] + repo.get("upstream_debs", [])
     archs = repo["architectures"]
     desc = "LAB FIXTURE: stand-in for the simulated lab (sparklab), not a vendor repository"
     if repo["layout"] == "dists":
@@ -79,7 +87,7 @@ def build_repo(name: str, repo: dict, debs: dict[str, Path], apt: Path,
             indexes = []
             for comp in repo["components"]:
                 for arch in archs:
-                    indexes += _write_index(suite_dir / comp / f"binary-{arch}", text)
+                    indexes += _write_index(suite_dir / comp / f"binary-{arch}", _index_text(text, arch))
             _write_release(suite_dir, indexes, [
                 ("Origin", repo["origin"]), ("Label", repo["label"]), ("Suite", suite),
                 ("Codename", suite), ("Architectures", " ".join(archs)),
@@ -89,7 +97,7 @@ def build_repo(name: str, repo: dict, debs: dict[str, Path], apt: Path,
     elif repo["layout"] == "flat":
         for arch in archs:
             root = apt / repo["path"].format(arch=arch)
-            indexes = _write_index(root, _copy_debs(members, debs, root, "./"))
+            indexes = _write_index(root, _index_text(_copy_debs(members, debs, root, "./"), arch))
             _write_release(root, indexes, [
                 ("Origin", repo["origin"]), ("Label", repo["label"]),
                 ("Architectures", arch), ("Description", desc),

@@ -8,7 +8,8 @@ program. ``python3 -m sglang.launch_server`` comes here through the stand-in ``s
     vllm serve MODEL [--host H] [--port 8000] [--served-model-name N]
     trtllm-serve [serve] MODEL [--host localhost] [--port 8000] [--extra_llm_api_options FILE]
     python3 -m sglang.launch_server --model-path M [--host 127.0.0.1] [--port 30000] [--served-model-name N]
-    llama-server (-hf REPO[:QUANT] | -m PATH) [--host 127.0.0.1] [--port 8080] [-a NAME]
+    llama-server (-hf REPO[:QUANT] | -m PATH) [--host 127.0.0.1] [--port 8080] [-a NAME] [--embeddings]
+                                      (-m: exit 1 unless PATH is a GGUF file, as the real one fails to load it)
     /opt/nim/start_server.sh          (NIM: $NIM_SERVED_MODEL_NAME on $NIM_SERVER_PORT)
     hf download REPO [--local-dir D]  (a marker directory, no weights)
     open-webui serve                  (Open WebUI: $PORT, checks $OLLAMA_BASE_URL)
@@ -32,6 +33,12 @@ import standin_server
 
 class UsageError(Exception):
     pass
+
+
+class StartError(Exception):
+    """The program cannot start (exit 1), e.g. llama-server's model file is missing."""
+
+GGUF_MAGIC = b"GGUF"
 
 
 def _is_flag(arg: str) -> bool:
@@ -120,9 +127,22 @@ def llama_server(argv: list[str]) -> Serve:
     served = opts.get("alias") or opts.get("hf") or (opts.get("model") and os.path.basename(opts["model"]))
     if not served:
         raise UsageError("no model given: use -hf REPO[:QUANT] or -m PATH")
+    if opts.get("model") and not opts.get("hf"):
+        _check_gguf(opts["model"])
     # The real image sets LLAMA_ARG_HOST=0.0.0.0; llama-server reads LLAMA_ARG_* as defaults.
     return Serve("llamacpp", served, opts.get("host", os.environ.get("LLAMA_ARG_HOST", "127.0.0.1")),
                  _port(opts.get("port", os.environ.get("LLAMA_ARG_PORT", "8080"))))
+
+
+def _check_gguf(path: str) -> None:
+    """Like llama-server loading ``-m PATH``: the file must exist and be a GGUF file (its magic)."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise StartError(f"failed to open GGUF file '{path}' ({e.strerror}); error: failed to load model") from None
+    if magic != GGUF_MAGIC:
+        raise StartError(f"invalid magic characters in '{path}'; error: failed to load model")
 
 
 def nim(argv: list[str]) -> Serve:
@@ -235,6 +255,9 @@ def main(program: str, argv: list[str]) -> int:
     except UsageError as e:
         print(f"{program}: error: {e}", file=sys.stderr)
         return 2
+    except StartError as e:
+        print(f"{program}: {e}", file=sys.stderr)
+        return 1
     return action.run()
 
 

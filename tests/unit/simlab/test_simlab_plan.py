@@ -85,7 +85,7 @@ def test_etc_hosts_maps_lab_names_to_the_bridge():
     lines = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
     assert ["127.0.0.1", "localhost"] in lines
     assert ["127.0.1.1", "spark-sim-1"] in lines
-    assert ["10.99.0.1", "nvcr.io", "ghcr.io", "mirror.sim"] in lines
+    assert ["10.99.0.1", "nvcr.io", "ghcr.io", "quay.io", "mirror.sim"] in lines
 
 
 def test_host_files_modes_and_identity():

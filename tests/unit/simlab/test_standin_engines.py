@@ -26,6 +26,19 @@ sys.dont_write_bytecode = _write_bytecode
 
 # ---------------------------------------------------------------- command lines
 
+def test_llama_server_model_file_must_be_gguf(tmp_path, capsys):
+    """Like llama-server, -m fails (exit 1) when the file is missing or not GGUF; --embeddings is accepted."""
+    good, bad = tmp_path / "good.gguf", tmp_path / "bad.gguf"
+    good.write_bytes(b"GGUF\x03\0\0\0")
+    bad.write_bytes(b"not a model")
+    argv = ["--port", "8000", "--host", "0.0.0.0", "--jinja", "--embeddings"]
+    assert standin_engines.llama_server(["-m", str(good), *argv]).model == "good.gguf"
+    assert standin_engines.main("llama-server", ["-m", str(tmp_path / "missing.gguf"), *argv]) == 1
+    assert "failed to load model" in capsys.readouterr().err
+    assert standin_engines.main("llama-server", ["-m", str(bad), *argv]) == 1
+    assert "invalid magic" in capsys.readouterr().err
+
+
 def test_options_forms_and_unknown_flags():
     known = {"--port": "port", "-a": "alias"}
     assert standin_engines.options(["x", "--port", "1", "-a=n", "--tp", "2", "--flag", "--z=3", "y"], known) == (
@@ -75,14 +88,17 @@ def test_sglang_command_lines():
         standin_engines.sglang(["--port", "1"])
 
 
-def test_llama_server_command_lines(monkeypatch):
+def test_llama_server_command_lines(monkeypatch, tmp_path):
     monkeypatch.delenv("LLAMA_ARG_HOST", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for name in ("q.gguf", "m.gguf"):
+        (tmp_path / name).write_bytes(b"GGUF\x03\0\0\0")
     hf = "unsloth/Qwen3.6-35B-A3B-MTP-GGUF:UD-Q4_K_XL"
     argv = ["-hf", hf, "--host", "0.0.0.0", "--port", "30001", "--chat-template-kwargs", '{"preserve_thinking": true}',
             "--spec-type", "draft-mtp", "--spec-draft-n-max", "3"]
     assert standin_engines.llama_server(argv) == Serve("llamacpp", hf, "0.0.0.0", 30001)
-    assert standin_engines.llama_server(["-m", "/models/q.gguf"]) == Serve("llamacpp", "q.gguf", "127.0.0.1", 8080)
-    assert standin_engines.llama_server(["--model", "/m/q.gguf", "-a", "qwen"]).model == "qwen"
+    assert standin_engines.llama_server(["-m", "q.gguf"]) == Serve("llamacpp", "q.gguf", "127.0.0.1", 8080)
+    assert standin_engines.llama_server(["--model", "m.gguf", "-a", "qwen"]).model == "qwen"
     assert standin_engines.llama_server(["-hf", hf, "--alias=x"]).model == "x"
     monkeypatch.setenv("LLAMA_ARG_HOST", "0.0.0.0")  # as the real image sets it
     assert standin_engines.llama_server(["-hf", hf]).host == "0.0.0.0"

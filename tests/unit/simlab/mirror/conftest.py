@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simlab.mirror.catalog import IMAGE_ARCH, IMAGES
+from simlab.mirror.catalog import IMAGE_ARCH, IMAGES, UPSTREAM_DEBS
 from simlab.mirror.image_layers import BUSYBOX_PACKAGE, PYTHON_PACKAGES, _debs
 from simlab.mirror.image_manifests import image_blobs
 from simlab.mirror.lab_cache import locked_cache
@@ -25,6 +25,12 @@ def built(tmp_path_factory):
         pytest.skip("needs dpkg-deb and gpg")
     root = tmp_path_factory.mktemp("mirror")
     cache = root / "cache"
+    seed = Path("/var/cache/sparklab-sim/downloads")
+    for entry in UPSTREAM_DEBS.values():  # speed only: build downloads what is missing
+        deb = seed / entry["url"].rsplit("/", 1)[1]
+        if deb.is_file():
+            (cache / "downloads").mkdir(parents=True, exist_ok=True)
+            shutil.copy(deb, cache / "downloads" / deb.name)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SPARKLAB_SIM_CACHE", str(cache))
         t0 = time.monotonic()

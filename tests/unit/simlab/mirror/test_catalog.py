@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import runpy
 from pathlib import Path
 
@@ -48,6 +49,25 @@ def _full_name(ref: str) -> str:
     return f"docker.io/{ref}" if "/" in ref else f"docker.io/library/{ref}"
 
 
+def _playbook_images() -> set[str]:
+    """Images the stand-in playbooks pull (compose ``image:``, Dockerfile ``FROM``, ARG defaults expanded), less
+    the ones they build and the profiles' extras the lab does not run (qdrant, curl)."""
+    names = set()
+    for path in sorted((catalog.STANDINS / "playbooks").rglob("*")):
+        if path.name.endswith((".yml", ".yaml")):
+            names |= set(re.findall(r"^\s+image:\s*(\S+)", path.read_text(), re.M))
+        elif path.name.startswith("Dockerfile"):
+            text = path.read_text()
+            args = dict(re.findall(r"^ARG (\w+)=(\S+)", text, re.M))
+            stages = set(re.findall(r"^FROM \S+ AS (\S+)", text, re.M))
+            for ref in set(re.findall(r"^FROM (\S+)", text, re.M)) - stages:
+                for _ in range(3):
+                    ref = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), ""), ref)
+                names.add(ref)
+    built = {"ollama-custom:latest", "local/llama.cpp:server-cuda", "qdrant/qdrant:latest", "curlimages/curl:latest"}
+    return {_full_name(n) for n in names - built}
+
+
 def _pins(requirements: list[str]) -> dict[str, str]:
     """``["torch==2.13.0+cpu", ...]`` -> ``{"torch": "2.13.0"}`` (a local version label serves as the same wheel)."""
     return {name: version.split("+")[0] for name, version in (r.split("==") for r in requirements)}
@@ -71,7 +91,9 @@ def test_images_are_the_ones_the_roles_pull(defaults, lab_group_data):
     pulled = {_full_name(ref) for ref in _images(defaults)}
     assert pulled - served == set(), "a role pulls an image the lab mirror has no stand-in for"
     in_lab = pulled | {_full_name(ref) for ref in _images(lab_group_data)}
-    assert served - in_lab == set(), "a stand-in image that nothing in the lab pulls (a role changed its tag?)"
+    playbooks = _playbook_images()
+    assert playbooks - served == set(), "a stand-in playbook pulls an image the lab mirror has no stand-in for"
+    assert served - in_lab - playbooks == set(), "a stand-in image that nothing in the lab pulls (a tag changed?)"
 
 
 def test_wheels_are_the_pinned_versions(defaults, lab_group_data):

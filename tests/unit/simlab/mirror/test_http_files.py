@@ -42,3 +42,16 @@ def test_lab_inventory_pins_this_tarball():
     text = (catalog.STANDINS.parent.parent / "inventories" / "sim_lab.py").read_text()
     assert f'"amd64": "{hashlib.sha256(ollama_tarball()).hexdigest()}"' in text, (
         "the Ollama stand-in changed: put its new sha256 into inventories/sim_lab.py")
+
+
+def test_gguf_model_standins_are_pinned_in_the_catalog():
+    """The chatbot's model files: GGUF (magic, version 3), different per path, and the sha256 the catalog pins
+    for inventories (an edit to the generator must update catalog.GGUF_FILES)."""
+    files = http_files.contents()
+    assert len(catalog.GGUF_FILES) == 6
+    for rel, sha in catalog.GGUF_FILES.items():
+        assert rel.startswith("huggingface/") and "/resolve/main/" in rel and rel.endswith(".gguf")
+        data = files[rel]
+        assert data[:8] == b"GGUF\x03\0\0\0" and rel.rsplit("/", 1)[1].encode() in data
+        assert hashlib.sha256(data).hexdigest() == sha, f"{rel}: put {hashlib.sha256(data).hexdigest()} in GGUF_FILES"
+    assert len({files[rel] for rel in catalog.GGUF_FILES}) == 6

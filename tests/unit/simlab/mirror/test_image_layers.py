@@ -48,8 +48,9 @@ def image_root(cache, tmp_path_factory):
     if os.geteuid() != 0 or not shutil.which("chroot"):
         pytest.skip("needs root and chroot(8) to run the image layers")
     root = tmp_path_factory.mktemp("image")
-    with locked_cache() as c:
-        for layer in image_layers.layer_sets(c)[True]:
+    with locked_cache() as c:  # and every image's own layers: their paths do not collide
+        layers = image_layers.layer_sets(c)[True] + [image_layers._extra_layer(c, n) for n in catalog.IMAGE_LAYERS]
+        for layer in layers:
             subprocess.run(["tar", "-xzf", layer["path"], "-C", root], check=True)
     return root
 
@@ -126,3 +127,37 @@ def test_open_webui_image(docker_run):
         assert status == 200 and body["status"] is True
     finally:
         assert webui.stop()[0] == 0
+
+
+def test_every_images_own_layers_exist_and_are_reproducible(cache):
+    with locked_cache() as c:
+        sets = image_layers.layer_sets(c)
+        for image in IMAGES:
+            assert all(name in catalog.IMAGE_LAYERS for name in image.get("layers", [])), image
+            a, b = image_layers.image_layers(c, image, sets), image_layers.image_layers(c, image, sets)
+            assert a == b and a[:len(sets[bool(image.get("python"))])] == sets[bool(image.get("python"))]
+            assert len(a) == len(sets[bool(image.get("python"))]) + len(image.get("layers", []))
+
+
+def test_level3_service_programs_in_a_chroot(image_root):
+    """The images' commands and healthchecks as compose runs them: ollama as /bin/ollama with its version,
+    the services' links and the curl stand-in."""
+    chroot = shutil.which("chroot")
+
+    def sh(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run([chroot, image_root, "/bin/sh", "-c", command], capture_output=True, text=True,
+                              timeout=60, env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                               "HOME": "/root"})
+    assert sh("/bin/ollama --version").stdout.strip() == "ollama version is 0.12.6"
+    assert sh("pg_isready -p 9").returncode == 2
+    assert sh("etcdctl endpoint health --endpoints 127.0.0.1:9").returncode == 1
+    assert sh("arangosh --server.endpoint tcp://127.0.0.1:9").returncode == 1
+    assert sh("curl -f -s -I http://127.0.0.1:9/").returncode == 7
+    assert sh("/app/llama-server -m /models/missing.gguf").returncode == 1
+    port = free_port()
+    minio = Running([chroot, image_root, "minio", "server", "/minio_data", "--address", f"127.0.0.1:{port}"],
+                    port, {"PATH": "/usr/bin:/bin"}, python=False)
+    try:
+        assert sh(f"curl -f http://127.0.0.1:{port}/minio/health/live").returncode == 0
+    finally:
+        assert minio.stop()[0] == 0

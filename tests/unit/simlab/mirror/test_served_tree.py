@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from simlab.mirror import catalog, served_tree
+from simlab.mirror import catalog, git_repos, served_tree
 from simlab.mirror.catalog import OLLAMA_VERSION
 from simlab.mirror.http_files import ollama_tarball
 
@@ -93,3 +93,28 @@ def test_stamp_follows_every_standin_source(tmp_path, monkeypatch):
         after = served_tree._inputs_hash("FPR", catalog.MIRROR_URL)
         assert after != before, source
         before = after
+
+
+def test_level3_layout_debian_compose_git_and_models(built):
+    """The Compose plugin's repo carries Debian's .deb unchanged (amd64 index only), the key at key.asc, the
+    stand-in git repos ready for dumb HTTP, and the GGUF model stand-ins at Hugging Face's paths."""
+    dest = built[0]
+    compose = catalog.UPSTREAM_DEBS["docker-compose"]
+    repo = dest / "apt/debian-compose"
+    deb = repo / "pool" / compose["url"].rsplit("/", 1)[1]
+    assert hashlib.sha256(deb.read_bytes()).hexdigest() == compose["sha256"]
+    amd64 = (repo / "dists/bookworm/main/binary-amd64/Packages").read_text()
+    assert f"Package: docker-compose\nVersion: {catalog.DOCKER_COMPOSE_VERSION}\nArchitecture: amd64\n" in amd64
+    assert f"Filename: pool/{deb.name}\n" in amd64 and f"SHA256: {compose['sha256']}\n" in amd64
+    assert (repo / "dists/bookworm/main/binary-arm64/Packages").read_text() == ""
+    assert (repo / "key.asc").read_bytes() == (dest / "keys/lab-archive-keyring.asc").read_bytes()
+    assert (repo / "dists/bookworm/InRelease").read_text().startswith("-----BEGIN PGP SIGNED MESSAGE-----")
+    for name in catalog.GIT_REPOS:
+        bare = dest / "git" / f"{name}.git"
+        assert (bare / "HEAD").read_text() == "ref: refs/heads/main\n"
+        assert (bare / "info/refs").read_text().startswith(git_repos.commit_sha(name))
+        assert (bare / "objects/info/packs").read_text().startswith("P pack-")
+    sums = (dest / "files/SHA256SUMS").read_text()
+    for rel, sha in catalog.GGUF_FILES.items():
+        assert (dest / "files" / rel).read_bytes()[:4] == b"GGUF"
+        assert f"{sha}  {rel}\n" in sums
