@@ -61,12 +61,17 @@ sim_sparks = (
         "stacks_gpus": False,
         "txt2kg_model": "qwen2.5:0.5b",
         "chatbot_model_base_url": "http://10.99.0.1:8080/files/huggingface",
-        "chatbot_model_sha256": {  # the stand-ins' (simlab.mirror.catalog.GGUF_FILES; a unit test keeps them in step)
-            "deepseek-coder-6.7b-instruct.Q8_0.gguf": "f456dd2385389ba7327b92839361b9f9e18d5083afe1867c6f3c5c4917018b1d",
+        # The stand-ins' sha256 (simlab.mirror.catalog.GGUF_FILES; a unit test keeps them in step).
+        "chatbot_model_sha256": {
+            "deepseek-coder-6.7b-instruct.Q8_0.gguf":
+                "f456dd2385389ba7327b92839361b9f9e18d5083afe1867c6f3c5c4917018b1d",
             "Qwen3-Embedding-4B-Q8_0.gguf": "ab21c078f0973d8a0923db3e4b94590be9d87bf75c94a9a828c50a051de82401",
-            "gpt-oss-120b-mxfp4-00001-of-00003.gguf": "9c186931e72964c12d64166a85ef89b5eb82d9d560a66029c6c755e3988d9d35",
-            "gpt-oss-120b-mxfp4-00002-of-00003.gguf": "37ec4f68ece4a1d28562b5e17db14464fb53ce3deb38145361782f56a9571fbb",
-            "gpt-oss-120b-mxfp4-00003-of-00003.gguf": "82871f1457d6668157cc051f75b28208d3dce2f73b14f33d57867389693b39dc",
+            "gpt-oss-120b-mxfp4-00001-of-00003.gguf":
+                "9c186931e72964c12d64166a85ef89b5eb82d9d560a66029c6c755e3988d9d35",
+            "gpt-oss-120b-mxfp4-00002-of-00003.gguf":
+                "37ec4f68ece4a1d28562b5e17db14464fb53ce3deb38145361782f56a9571fbb",
+            "gpt-oss-120b-mxfp4-00003-of-00003.gguf":
+                "82871f1457d6668157cc051f75b28208d3dce2f73b14f33d57867389693b39dc",
             "gpt-oss-20b-mxfp4.gguf": "4ed8bb903c2afd136e5c0cd34704961fe443a75bb7d21fe99b816926e25c649c",
         },
         # BuildKit in bookworm's docker.io fetches base images over HTTPS only; the lab registry speaks HTTP.
