@@ -105,3 +105,13 @@ def test_wheels_are_the_pinned_versions(defaults, lab_group_data):
     # the lab hosts install from the wheelhouse alone (--no-index): every package they pin is there
     lab = _pins(lab_group_data["distributed_pip_packages"])
     assert {name: wheels.get(name) for name in lab} == lab
+
+
+def test_the_chatbots_model_stand_ins_are_pinned_by_the_lab_inventory(defaults, lab_group_data):
+    """Every GGUF file the chatbot role downloads is served by the mirror at the same path, and the lab inventory
+    pins the stand-in's sha256."""
+    files = defaults["multi_agent_chatbot"]["chatbot_model_files"]
+    served = {path.removeprefix("huggingface/"): sha for path, sha in catalog.GGUF_FILES.items()}
+    wanted = [path for paths in files.values() for path in paths]
+    assert sorted(wanted) == sorted(served)
+    assert lab_group_data["chatbot_model_sha256"] == {p.rsplit("/", 1)[-1]: served[p] for p in wanted}
