@@ -24,7 +24,7 @@ def lab_workload(spark, rag_lab):
 
 
 def _head(host, path: str) -> str:
-    return host.run(f"git -C {path} rev-parse HEAD").stdout.strip()
+    return host.run(f"git -c safe.directory='*' -C {path} rev-parse HEAD").stdout.strip()
 
 
 def test_playbooks_checkout_is_at_the_pinned_commit(host, spark):
