@@ -11,7 +11,7 @@ import pytest
 from sparklab.runner import REPO
 
 pytestmark = pytest.mark.integration
-SECRET_VARIABLES = ("NGC_API_KEY", "TS_AUTHKEY", "HF_TOKEN", "JUPYTERLAB_TOKEN")
+SECRET_VARIABLES = ("NGC_API_KEY", "TS_AUTHKEY", "HF_TOKEN", "JUPYTERLAB_TOKEN", "NVIDIA_API_KEY", "TAVILY_API_KEY")
 
 
 def _demo() -> subprocess.CompletedProcess:
