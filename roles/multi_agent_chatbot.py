@@ -19,7 +19,7 @@ from pyinfra.operations import files
 
 from roles import knob
 from roles.playbooks_source import lab_dir
-from sparklab.compose_stacks import Stack, compose_stack, override, reset
+from sparklab.compose_stacks import STACKS_DIR, Stack, compose_stack, override, reset
 from sparklab.operations import file_downloaded
 from sparklab.owned_units import stale_units, units_absent
 from sparklab.rag_labs import CHATBOT, chatbot_models, unit
@@ -103,8 +103,8 @@ def _override(data, assets: str) -> dict:
 def multi_agent_chatbot():
     data = host.data
     name = unit(CHATBOT)
-    if not data.chatbot_enabled:
-        units_absent(stale_units(name, []))
+    if not data.chatbot_enabled:  # its models, images and data directories are kept
+        units_absent(stale_units(name, []), {name: [f"{STACKS_DIR}/{name}/"]})
         return
     files.directory(name="chatbot models directory", path=data.chatbot_models_dir, mode="755")
     for path in chatbot_models(knob):

@@ -8,17 +8,17 @@ stopping anything. `bundled` keeps the playbook's container, published on `txt2k
 **`--vllm`** (`txt2kg_variant: vllm`): Neo4j and a 49B FP8 model in vLLM, a heavy workload.
 """
 
-from pyinfra import host, logger
+from pyinfra import host
 from pyinfra.api import deploy
 
 from roles import knob
 from roles.playbooks_source import lab_dir
 from sparklab import host_secrets
-from sparklab.compose_stacks import Stack, compose_stack, override, reset
+from sparklab.compose_stacks import STACKS_DIR, Stack, compose_stack, override, reset
 from sparklab.engine_instances import ollama_port
 from sparklab.operations import ollama_models_pulled
 from sparklab.owned_units import stale_units, units_absent
-from sparklab.rag_labs import TXT2KG, unit
+from sparklab.rag_labs import TXT2KG, txt2kg_uses_host_ollama, unit
 from sparklab.workload_plan import heavy_units
 
 DEFAULTS = {
@@ -59,7 +59,7 @@ def _override(data) -> dict:
     else:
         services["arangodb"] = {"ports": override(_published(data.txt2kg_arangodb_port, 8529))}
         services["app"]["environment"]["OLLAMA_MODEL"] = data.txt2kg_model
-        if data.txt2kg_ollama == "host":
+        if txt2kg_uses_host_ollama(knob):
             services["ollama"] = {"profiles": ["bundled-ollama"]}  # never started
             services["app"]["depends_on"] = override({"arangodb": {"condition": "service_started"}})
             services["app"]["environment"]["OLLAMA_BASE_URL"] = f"http://host.docker.internal:{ollama_port(knob)}/v1"
@@ -78,19 +78,15 @@ def _override(data) -> dict:
 def txt2kg():
     data = host.data
     name = unit(TXT2KG)
-    if not data.txt2kg_enabled:
-        units_absent(stale_units(name, []))
-        return
-    if data.txt2kg_variant == "ollama" and data.txt2kg_ollama == "host":
-        if not knob("ollama_enabled"):
-            logger.warning(f"[{host.name}] txt2kg: level 2's Ollama is disabled; set txt2kg_ollama: bundled")
-        else:
-            ollama_models_pulled(name=f"txt2kg model {data.txt2kg_model} in Ollama", models=[data.txt2kg_model],
-                                 port=ollama_port(knob))
-    # NVIDIA_API_KEY is optional (cloud models in the UI): passed when the inventory has it.
     env_path = f"{host_secrets.SECRETS_DIR}/{name}.env"
-    key = host_secrets.read("nvidia_api_key", "txt2kg NVIDIA cloud models") \
-        if host_secrets.missing("nvidia_api_key") is None else None
+    if not data.txt2kg_enabled:  # its images and volumes (the graphs) are kept
+        units_absent(stale_units(name, []), {name: [f"{STACKS_DIR}/{name}/", env_path]})
+        return
+    if txt2kg_uses_host_ollama(knob):
+        ollama_models_pulled(name=f"txt2kg model {data.txt2kg_model} in Ollama", models=[data.txt2kg_model],
+                             port=ollama_port(knob))
+    # NVIDIA_API_KEY is optional (cloud models in the UI): passed when the inventory has it.
+    key = host_secrets.optional("nvidia_api_key")
     env_op = host_secrets.put(name, f"NVIDIA_API_KEY={key}" if key else "", dest=env_path)
     variant = "docker-compose.vllm.yml" if data.txt2kg_variant == "vllm" else "docker-compose.yml"
     stack = Stack(name, TXT2KG, (f"{lab_dir('txt2kg')}/{COMPOSE_DIR}/{variant}",))

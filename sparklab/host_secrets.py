@@ -26,6 +26,11 @@ def read(name: str, component: str) -> str | None:
     return current_host().secret(name).read()
 
 
+def optional(name: str) -> str | None:
+    """The secret's value when the inventory has it, else None, silently: for what works without it."""
+    return current_host().secret(name).read() if missing(name) is None else None
+
+
 def skipped(component: str, why: str) -> None:
     """Tell the operator, visibly, that a component is skipped on this host and why."""
     logger.warning(f"[{host.name}] {component}: skipped ({why})")

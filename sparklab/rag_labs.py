@@ -37,6 +37,20 @@ def txt2kg_ports(setting: Setting) -> dict[int, str]:
     return ports
 
 
+def txt2kg_uses_host_ollama(setting: Setting) -> bool:
+    """Whether txt2kg's app talks to level 2's Ollama; ValueError when data asks for it and that Ollama cannot
+    serve it (disabled, or listening on loopback only, out of the containers' reach)."""
+    if setting("txt2kg_variant") != "ollama" or setting("txt2kg_ollama") != "host":
+        return False
+    if not setting("ollama_enabled"):
+        raise ValueError("txt2kg_ollama: 'host' needs level 2's Ollama, and ollama_enabled is False; "
+                         "set txt2kg_ollama: bundled")
+    if str(setting("ollama_host")).startswith(("127.", "localhost")):
+        raise ValueError(f"txt2kg_ollama: 'host' needs Ollama to listen beyond loopback (ollama_host is "
+                         f"{setting('ollama_host')}), where txt2kg's containers reach it")
+    return True
+
+
 def txt2kg_health(setting: Setting) -> tuple[Route, ...]:
     port = setting("txt2kg_port")
     if setting("txt2kg_variant") == "vllm":
@@ -70,6 +84,7 @@ def chatbot_models(setting: Setting) -> list[str]:
 def workloads(setting: Setting) -> list[Workload]:
     found = []
     if setting("txt2kg_enabled"):
+        txt2kg_uses_host_ollama(setting)
         found.append(Workload(TXT2KG, unit(TXT2KG), heavy=setting("txt2kg_variant") == "vllm",
                               boot=setting("txt2kg_boot"), ports=txt2kg_ports(setting), health=txt2kg_health(setting)))
     if setting("chatbot_enabled"):

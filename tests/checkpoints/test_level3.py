@@ -6,6 +6,7 @@ import pytest
 
 from sparklab import rag_labs
 from sparklab.checkpoints import exercise, not_applicable
+from sparklab.engine_instances import ollama_port
 from sparklab.workload_plan import workloads_of
 
 pytestmark = pytest.mark.level(3)
@@ -69,7 +70,8 @@ def test_lab_sources_and_models_are_in_place(host, spark, lab_workload):
         path = spark.setting("agentic_rag_dir")
         assert _head(host, path) == spark.setting("agentic_rag_commit"), f"{path} is not at the pinned commit"
     elif spark.setting("txt2kg_variant") == "ollama" and spark.setting("txt2kg_ollama") == "host":
-        assert spark.setting("txt2kg_model") in host.run("curl -fsS http://127.0.0.1:11434/api/tags").stdout, \
+        tags = host.run(f"curl -fsS http://127.0.0.1:{ollama_port(spark.setting)}/api/tags").stdout
+        assert spark.setting("txt2kg_model") in tags, \
             f"{spark.setting('txt2kg_model')} is not in level 2's Ollama"
     else:
         not_applicable("the stack downloads its model when it starts")

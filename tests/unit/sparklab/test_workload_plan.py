@@ -92,3 +92,13 @@ def test_pyinfra_refuses_a_port_clash_before_connecting(tmp_path):
     assert run.returncode != 0
     assert "Connecting to hosts" not in output
     assert "host spark-x: port 11434: ollama (Ollama API) and txt2kg (txt2kg's own Ollama) both publish it" in output
+
+
+def test_txt2kg_on_the_host_ollama_needs_it_enabled_and_reachable():
+    assert "txt2kg_ollama: 'host' needs level 2's Ollama, and ollama_enabled is False" in error_of(
+        ollama_enabled=False)
+    assert "needs Ollama to listen beyond loopback (ollama_host is 127.0.0.1:11434)" in error_of(
+        ollama_host="127.0.0.1:11434")
+    # the bundled Ollama needs neither
+    validate_hosts([("spark-1", {"lab_user": "nvidia", "ollama_enabled": False, "txt2kg_ollama": "bundled"})],
+                   knob_defaults())
