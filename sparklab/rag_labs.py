@@ -44,7 +44,7 @@ def txt2kg_uses_host_ollama(setting: Setting) -> bool:
         return False
     if not setting("ollama_enabled"):
         raise ValueError("txt2kg_ollama: 'host' needs level 2's Ollama, and ollama_enabled is False; "
-                         "set txt2kg_ollama: bundled")
+                         "set txt2kg_ollama: bundled (or txt2kg_enabled: False)")
     if str(setting("ollama_host")).startswith(("127.", "localhost")):
         raise ValueError(f"txt2kg_ollama: 'host' needs Ollama to listen beyond loopback (ollama_host is "
                          f"{setting('ollama_host')}), where txt2kg's containers reach it")

@@ -111,7 +111,7 @@ def test_secrets_only_in_0600_env_files(planned):
 def test_profiles_are_data(dgx_os):
     hosts = fake_hosts_like("inventories/one_spark.py", dgx_os, users_authorized_keys=["ssh-ed25519 AAAA plan"],
                             users_authorized_key_files=[], ollama_enabled=False, open_webui_enabled=False,
-                            engines={"eagle": {"profile": "eagle3-gpt-oss-120b", "boot": True}})
+                            txt2kg_enabled=False, engines={"eagle": {"profile": "eagle3-gpt-oss-120b", "boot": True}})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_TOKEN", "hf_x")
         ops = {op.name: op for op in plan(hosts, "deploys/level2.py")["spark-1"]}
@@ -180,7 +180,7 @@ def test_what_the_data_drops_or_disables_is_removed(dgx_os, monkeypatch):
     responses = {**dgx_os, "grep -lF -- 'Managed by spark-lab' /etc/systemd/system/*.service": written}
     hosts = fake_hosts_like("inventories/one_spark.py", responses, users_authorized_keys=["ssh-ed25519 AAAA plan"],
                             users_authorized_key_files=[], ollama_enabled=False, open_webui_enabled=False,
-                            engines={"vllm": {"boot": True}})
+                            txt2kg_ollama="bundled", engines={"vllm": {"boot": True}})
     ops = {op.name: op for op in plan(hosts, "deploys/level2.py")["spark-1"]}
     removed = sorted(n for n in ops if " removed" in n or "stopped and disabled" in n)
     assert removed == [

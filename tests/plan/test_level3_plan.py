@@ -135,3 +135,25 @@ def test_without_the_agentic_rag_keys_only_that_lab_is_skipped(dgx_os, monkeypat
     assert not any(name.startswith("Agentic RAG |") for name in planned)
     assert "Multi-agent chatbot | lab-chatbot unit" in planned and "txt2kg | lab-txt2kg unit" in planned
     assert "agentic RAG: skipped (needs secrets.tavily_api_key: $TAVILY_API_KEY is empty or missing)" in caplog.text
+
+
+def test_a_lab_the_data_disables_is_stopped_and_removed(dgx_os):
+    written = "\n".join(f"/etc/systemd/system/{u}.service" for u in ("lab-chatbot", "lab-txt2kg", "engine-vllm"))
+    responses = {**dgx_os, "grep -lF -- 'Managed by spark-lab' /etc/systemd/system/*.service": written}
+    planned = _plan(responses, chatbot_enabled=False, txt2kg_enabled=False)
+    removed = sorted(n for n in planned if n.startswith(("txt2kg |", "Multi-agent chatbot |")))
+    assert removed == [
+        "Multi-agent chatbot | lab-chatbot /etc/spark-lab/stacks/lab-chatbot/ removed",
+        "Multi-agent chatbot | lab-chatbot drop-ins removed",
+        "Multi-agent chatbot | lab-chatbot stopped and disabled",
+        "Multi-agent chatbot | lab-chatbot unit removed",
+        "Multi-agent chatbot | systemd reloaded",
+        "txt2kg | lab-txt2kg /etc/spark-lab/secrets/lab-txt2kg.env removed",
+        "txt2kg | lab-txt2kg /etc/spark-lab/stacks/lab-txt2kg/ removed",
+        "txt2kg | lab-txt2kg drop-ins removed",
+        "txt2kg | lab-txt2kg stopped and disabled",
+        "txt2kg | lab-txt2kg unit removed",
+        "txt2kg | systemd reloaded",
+    ]
+    vllm = uploaded(planned["Inference engines | engine-vllm one heavy workload at a time"])
+    assert "lab-chatbot" not in vllm, "a removed lab leaves no conflict behind"
