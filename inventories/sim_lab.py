@@ -75,7 +75,7 @@ sim_sparks = (
             "gpt-oss-20b-mxfp4.gguf": "4ed8bb903c2afd136e5c0cd34704961fe443a75bb7d21fe99b816926e25c649c",
         },
         # BuildKit in bookworm's docker.io fetches base images over HTTPS only; the lab registry speaks HTTP.
-        "stacks_buildkit": False,
+        "docker_buildkit": False,
         # Level 3: stand-ins of the playbooks' git repos on the lab mirror (simlab/standins/), pinned by commit
         # (simlab/mirror/ builds them byte for byte; a unit test keeps these in step).
         "playbooks_repo_url": "http://10.99.0.1:8080/git/NVIDIA/dgx-spark-playbooks.git",

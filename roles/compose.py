@@ -27,9 +27,6 @@ DEFAULTS = {
     "stacks_bind_address": "127.0.0.1",
     # Keep the compose files' GPU reservations (False: reset them, for hosts without an NVIDIA GPU).
     "stacks_gpus": True,
-    # Build the stacks' images with BuildKit (the real txt2kg Dockerfile's cache mounts need it); False: the
-    # classic builder (DOCKER_BUILDKIT=0).
-    "stacks_buildkit": True,
 }
 
 

@@ -32,6 +32,9 @@ DEFAULTS = {
     "docker_debian_packages": ["docker.io"],
     # Merged into /etc/docker/daemon.json (mirrors, insecure-registries, log options …).
     "docker_daemon_options": {},
+    # Build images with BuildKit (the txt2kg Dockerfile's cache mounts need it); False: the classic builder
+    # (DOCKER_BUILDKIT=0), for a daemon whose BuildKit cannot reach an HTTP registry (the simulated lab's).
+    "docker_buildkit": True,
     # Image the checkpoint runs as the lab user (and with --gpus all on GPU hosts): the playbooks' CUDA image.
     "docker_check_image": "nvcr.io/nvidia/cuda:13.0.1-runtime-ubuntu24.04",
 }

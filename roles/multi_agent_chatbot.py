@@ -115,5 +115,5 @@ def multi_agent_chatbot():
     stack = Stack(name, "multi-agent-chatbot", (f"{assets}/docker-compose.yml", f"{assets}/docker-compose-models.yml"))
     compose_stack(stack, description=f"multi-agent chatbot ({data.chatbot_supervisor}) on port "
                   f"{data.chatbot_ui_port} (spark-lab)", override_doc=_override(data, assets),
-                  boot=data.chatbot_boot, pins=knob("playbooks_commit"), buildkit=knob("stacks_buildkit"),
+                  boot=data.chatbot_boot, pins=knob("playbooks_commit"), buildkit=knob("docker_buildkit"),
                   conflicts=[u for u in heavy_units(knob) if u != name])

@@ -93,6 +93,6 @@ def txt2kg():
     heavy = data.txt2kg_variant == "vllm"
     compose_stack(stack, description=f"txt2kg ({data.txt2kg_variant}) on port {data.txt2kg_port} (spark-lab)",
                   override_doc=_override(data), boot=data.txt2kg_boot, pins=knob("playbooks_commit"),
-                  buildkit=knob("stacks_buildkit"),
+                  buildkit=knob("docker_buildkit"),
                   conflicts=[u for u in heavy_units(knob) if u != name] if heavy else [], env_file=env_path,
                   restart_when=[env_op])

@@ -101,7 +101,7 @@ def compose_stack(stack: Stack, *, description: str, override_doc: Mapping, boot
     images_op = when_changed(
         f"{stack.unit} images pulled and built", f"{stack.directory}/images.stamp", digest,
         [StringCommand(*quoted, "pull --quiet --ignore-buildable"),
-         StringCommand("" if buildkit else "DOCKER_BUILDKIT=0", *quoted, "build --quiet")])
+         StringCommand(*([] if buildkit else ["DOCKER_BUILDKIT=0"]), *quoted, "build --quiet")])
     unit_owning(
         stack.unit, description=description, kind="compose", boot=boot, conflicts=conflicts, env_file=env_file,
         exec_start=stack.compose("up", "--no-build", "--pull", "never", "--remove-orphans"),

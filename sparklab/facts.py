@@ -241,3 +241,16 @@ class GitHead(FactBase):
 
     def process(self, output):
         return "\n".join(output).strip()
+
+
+class HfCached(FactBase):
+    """Whether a Hub repo has a snapshot in a Hugging Face cache (``kind``: model or dataset)."""
+
+    default = bool
+
+    def command(self, cache: str, repo: str, kind: str = "model") -> str:
+        folder = f"{cache}/hub/{kind}s--{repo.replace('/', '--')}/snapshots"
+        return f"ls -A {quote(folder)} 2>/dev/null | head -1"
+
+    def process(self, output):
+        return any(line.strip() for line in output)

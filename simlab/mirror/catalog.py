@@ -179,6 +179,8 @@ IMAGES: list[dict] = [
         "env": ["CUDA_VERSION=13.0.1"],
     },
     {"registry": "nvcr.io", "repository": "nvidia/vllm", "tag": "26.05.post1-py3", "python": True},
+    # Level 4 (levels-3-5.md §4.4): NeMo AutoModel needs CUDA; the stand-in is pulled, not trained with.
+    {"registry": "nvcr.io", "repository": "nvidia/nemo-automodel", "tag": "26.02"},
     {"registry": "nvcr.io", "repository": "nvidia/tensorrt-llm/release", "tag": "1.3.0rc13", "python": True},
     # §2.9 speculative decoding (EAGLE-3) pins the previous release candidate
     {"registry": "nvcr.io", "repository": "nvidia/tensorrt-llm/release", "tag": "1.3.0rc12", "python": True},

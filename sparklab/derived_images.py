@@ -1,0 +1,56 @@
+"""Images built on the host from a pinned base and pinned pip packages: the playbooks' `docker run --rm` plus
+`pip install` inside, done once and kept. The tag carries a digest of the Dockerfile, so a changed base tag or
+pin is a new image (built once) and an unchanged one is never rebuilt."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from io import StringIO
+from shlex import quote
+
+from pyinfra import host
+from pyinfra.api import QuoteString, StringCommand, operation
+from pyinfra.facts.docker import DockerImage
+from pyinfra.operations import files
+
+# Build contexts (one directory per image name).
+IMAGES_DIR = "/var/lib/spark-lab/images"
+
+
+def dockerfile(base: str, pins: Sequence[str], pip_args: Sequence[str] = (), no_deps: Sequence[str] = ()) -> str:
+    """``base`` plus the pins (``no_deps``: installed after, with --no-deps, as the playbooks do for Unsloth)."""
+    args = " ".join(quote(a) for a in ["--no-cache-dir", *pip_args])
+    lines = [f"FROM {base}", f"RUN pip install {args} {' '.join(quote(p) for p in pins)}"]
+    if no_deps:
+        lines.append(f"RUN pip install {args} --no-deps {' '.join(quote(p) for p in no_deps)}")
+    return "\n".join(lines) + "\n"
+
+
+def derived_tag(name: str, base: str, pins: Sequence[str], pip_args: Sequence[str] = (),
+                no_deps: Sequence[str] = ()) -> str:
+    """The tag of the image ``name`` built from these inputs: a digest of its Dockerfile."""
+    text = dockerfile(base, pins, pip_args, no_deps)
+    return f"spark-lab/{name}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+@operation()
+def image_built(tag: str, context: str, buildkit: bool = True):
+    """`docker build` ``context`` as ``tag`` unless the host has that tag."""
+    if host.get_fact(DockerImage, object_id=tag):
+        host.noop(f"image {tag} is present")
+        return
+    classic = [] if buildkit else ["DOCKER_BUILDKIT=0"]
+    yield StringCommand(*classic, "docker build -q -t", QuoteString(tag), QuoteString(context))
+
+
+def derived_image(name: str, base: str, pins: Sequence[str], *, pip_args: Sequence[str] = (),
+                  no_deps: Sequence[str] = (), buildkit: bool = True) -> str:
+    """Build the image ``name`` (if its tag is missing) and return its tag."""
+    text = dockerfile(base, pins, pip_args, no_deps)
+    tag = derived_tag(name, base, pins, pip_args, no_deps)
+    context = f"{IMAGES_DIR}/{name}"
+    files.directory(name=f"{name} build context", path=context, mode="755")
+    files.put(name=f"{name} Dockerfile", src=StringIO(text), dest=f"{context}/Dockerfile", mode="644")
+    image_built(name=f"{name} image {tag}", tag=tag, context=context, buildkit=buildkit)
+    return tag
