@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     for command, text in (("collectives", "torch.distributed collectives benchmark, nccl-tests layout"),
-                          ("train", "small GPT with FSDP2 or DeepSpeed ZeRO")):
+                          ("train", "small GPT or a Hugging Face causal LM (--model, LoRA) with FSDP2 or "
+                                    "DeepSpeed ZeRO")):
         sub = commands.add_parser(command, help=text)
         _common(sub)
         sub.add_argument("--launcher", choices=("torchrun", "mpirun"), default="torchrun")
@@ -105,19 +106,46 @@ def check_worker_options(args) -> None:
             size_sweep(args.min_bytes, args.max_bytes, args.factor)
         except ValueError as error:
             raise UsageError(str(error)) from None
-    elif args.resume and not args.checkpoint_dir:
+        return
+    if args.resume and not args.checkpoint_dir:
         raise UsageError("--resume needs --checkpoint-dir")
+    if args.model and not args.dataset:
+        raise UsageError("--model needs --dataset (instruction/response JSONL or Alpaca JSON)")
+    if args.model and args.data:
+        raise UsageError("--data is the small GPT's byte text; with --model use --dataset")
+    without_model = [flag for flag, value in (("--dataset", args.dataset), ("--lora-r", args.lora_r),
+                                              ("--save-dir", args.save_dir)) if value]
+    if without_model and not args.model:
+        raise UsageError(f"{without_model[0]} needs --model")
+    if args.lora_r < 0:
+        raise UsageError("--lora-r must be 0 (no LoRA) or more")
+
+
+def default_save_dir(args, run_dir: Path) -> str | None:
+    """Where rank 0 saves a ``--model`` run's result: model/ in this run folder, or for an inventory run the
+    same relative path on the first node (the ranks run in its distributed_path, mounted in containers)."""
+    if not args.model or args.save_dir:
+        return args.save_dir
+    if args.inventory:
+        return f"runs/{run_dir.name}/model"
+    return str((run_dir / "model").resolve())
 
 
 def run_ranks(args) -> int:
     check_worker_options(args)
-    worker = worker_argv(args.command, args)
-    if args.inventory:
-        nodes = nodes_from_inventory(args.inventory, args.hosts)
-        jobs = launchers.inventory_jobs(worker, nodes, args.nproc_per_node, args.launcher, args.comm_timeout)
-    else:
-        jobs = launchers.local_jobs(worker, args.nproc_per_node, args.launcher, args.comm_timeout)
+    nodes = nodes_from_inventory(args.inventory, args.hosts) if args.inventory else None
     run_dir = new_run_dir(args.run_dir, args.command)
+    if args.command == "train":
+        args.save_dir = default_save_dir(args, run_dir)
+    worker = worker_argv(args.command, args)
+    try:
+        if nodes:
+            jobs = launchers.inventory_jobs(worker, nodes, args.nproc_per_node, args.launcher, args.comm_timeout)
+        else:
+            jobs = launchers.local_jobs(worker, args.nproc_per_node, args.launcher, args.comm_timeout)
+    except UsageError:
+        run_dir.rmdir()  # nothing ran: no run folder
+        raise
     with open(run_dir / "output.log", "w") as log:
         outcome = run_jobs(jobs, args.timeout, _echo(bool(args.inventory), log))
     if not outcome.ok or outcome.result is None:

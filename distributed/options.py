@@ -53,10 +53,21 @@ _TRAIN = [
     ("--d-model", dict(type=int, default=128)),
     ("--layers", dict(type=int, default=4)),
     ("--heads", dict(type=int, default=4)),
-    ("--lr", dict(type=float, default=3e-3)),
+    ("--lr", dict(type=float, help="constant learning rate (default: 3e-3 for the small GPT, 2e-5 for a "
+                                   "--model full fine-tune, 2e-4 with LoRA)")),
     ("--seed", dict(type=int, default=0)),
     ("--data", dict(help="small text file to train on (bytes as tokens; the same path on every node); "
                          "default: synthetic sequences")),
+    ("--model", dict(help="Hugging Face causal LM to fine-tune instead of the small GPT: hub name (HF cache, "
+                          "HF_ENDPOINT) or a folder, the same on every node; --d-model/--layers/--heads do not apply")),
+    ("--dataset", dict(help="with --model: instruction/response JSONL (instruction, input?, response|output) or "
+                            "Alpaca JSON, a folder of them, or a hub dataset repo holding them")),
+    ("--lora-r", dict(type=int, default=0, help="with --model: LoRA rank (peft); 0 trains every weight")),
+    ("--lora-alpha", dict(type=float, help="LoRA alpha (default 2 x --lora-r)")),
+    ("--lora-targets", dict(default="all-linear",
+                            help="comma-separated module names LoRA wraps, e.g. q_proj,v_proj (default all-linear)")),
+    ("--save-dir", dict(help="with --model: where rank 0 saves the final model or adapter (save_pretrained); "
+                             "the driver's default is model/ in the run folder")),
     ("--precision", dict(choices=("auto", "bf16", "fp32"), default="auto",
                          help="auto: bf16 where the device supports it (CUDA), else fp32")),
     ("--checkpoint-dir", dict(help="save checkpoints here (torch.distributed.checkpoint or DeepSpeed's)")),

@@ -83,6 +83,20 @@ class LossTrend(TypedDict):
     loss_decreased: bool | None
 
 
+class LoraSettings(TypedDict):
+    r: int
+    alpha: float
+    targets: str | list[str]  # "all-linear" or module names
+
+
+class SavedModel(TypedDict):
+    """Where rank 0 wrote the final model with ``save_pretrained`` (on its host)."""
+
+    host: str
+    path: str
+    what: str  # "model" or "LoRA adapter"
+
+
 class TrainResult(LossTrend):
     kind: Literal["train"]
     strategy: str
@@ -95,7 +109,10 @@ class TrainResult(LossTrend):
     world_size: int
     hosts: list[str]
     data: str
+    model: str | None  # --model (hub name or folder); None: the small GPT
+    lora: LoraSettings | None
     parameters: int
+    trainable_parameters: int
     steps: int
     first_step: int
     losses: list[float]
@@ -105,6 +122,7 @@ class TrainResult(LossTrend):
     peak_memory: list[PeakMemory]
     checkpoints: list[str]
     resumed_from: int | None
+    saved: SavedModel | None
     telemetry: list[GpuTelemetry]
     status: NotRequired[Status]
 

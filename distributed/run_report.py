@@ -91,10 +91,18 @@ def _train_md(result: TrainResult) -> list[str]:
     trend = "not enough steps to judge" if result["loss_decreased"] is None else (
         f"first-5 mean {result['first5_mean']:.4f} → last-5 mean {result['last5_mean']:.4f} "
         f"({'decreased' if result['loss_decreased'] else 'did NOT decrease'})")
+    what = "the small GPT" if not result.get("model") else f"model {result['model']}"
+    lora = result.get("lora")
+    if lora:
+        targets = lora["targets"] if isinstance(lora["targets"], str) else ",".join(lora["targets"])
+        what += f" with LoRA r={lora['r']} alpha={lora['alpha']:g} on {targets}"
+    trainable = result.get("trainable_parameters", result["parameters"])
+    saved = result.get("saved")
     lines = [f"# train: {strategy}", "",
              f"{result['world_size']} ranks on {', '.join(result['hosts'])}, backend {result['backend']} "
-             f"({result['device_type']}), {result['precision']}, {result['parameters']:,} parameters, data "
-             f"{result['data']}.", "",
+             f"({result['device_type']}), {result['precision']}, {what}: {result['parameters']:,} parameters"
+             + (f" ({trainable:,} trained)" if trainable != result["parameters"] else "")
+             + f", data {result['data']}.", "",
              f"- steps {result['first_step']}–{result['steps']}"
              + (f" (resumed from step {result['resumed_from']})" if result["resumed_from"] else ""),
              f"- loss: {trend}",
@@ -102,7 +110,10 @@ def _train_md(result: TrainResult) -> list[str]:
              f"({result['tokens_per_step']} tokens per step)",
              "- peak memory: " + "; ".join(f"rank {m['rank']} {m['bytes'] / 2**20:.0f} MiB ({m['what']})"
                                            for m in result["peak_memory"]),
-             f"- checkpoints: {', '.join(result['checkpoints']) or 'none'}", ""]
+             f"- checkpoints: {', '.join(result['checkpoints']) or 'none'}"]
+    if saved:
+        lines.append(f"- saved {saved['what']} (save_pretrained): {saved['path']} on {saved['host']}")
+    lines.append("")
     return lines + _telemetry(result["telemetry"])
 
 
@@ -126,7 +137,8 @@ def _plot(result: Result, path: Path) -> None:
         ax.plot(steps, result["losses"], "-o", markersize=3)
         ax.set_xlabel("step")
         ax.set_ylabel("loss (mean over ranks)")
-        ax.set_title(f"train {result['strategy']}: loss")
+        ax.set_title(f"train {result['strategy']}" + (f" {result['model']}" if result.get("model") else "")
+                     + ": loss")
     elif result["kind"] == "collectives":
         _busbw_plot(ax, {op: data["rows"] for op, data in result["ops"].items()},
                     f"collectives, {result['backend']}, {result['world_size']} ranks")

@@ -13,8 +13,15 @@ import torch
 from distributed.train.gpt import loss_of
 
 
+def gpt_loss(engine, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return loss_of(engine(x), y)
+
+
 class DeepSpeedTrainer:
-    def __init__(self, model, rank, args, bf16: bool):
+    """``loss_fn(engine, x, y)``: the step's loss (default the GPT's). Only parameters that require grad are
+    optimized (LoRA); ``layers`` is FSDP's business and ignored here."""
+
+    def __init__(self, model, rank, args, bf16: bool, layers=None, loss_fn=gpt_loss):
         os.environ.setdefault("DS_ACCELERATOR", "cuda" if rank.device.type == "cuda" else "cpu")
         import deepspeed
         from deepspeed.utils import logger
@@ -30,12 +37,14 @@ class DeepSpeedTrainer:
             "steps_per_print": 10**9,
         }
         deepspeed.init_distributed(dist_backend=rank.backend)  # joins the existing process group
-        optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)
-        self.engine, *_ = deepspeed.initialize(model=model, model_parameters=model.parameters(),
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(trainable, lr=args.lr)
+        self.engine, *_ = deepspeed.initialize(model=model, model_parameters=trainable,
                                                config=config, optimizer=optimizer)
+        self.loss_fn, self.zero_stage, self._deepspeed = loss_fn, args.zero_stage, deepspeed
 
     def step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        loss = loss_of(self.engine(x), y)
+        loss = self.loss_fn(self.engine, x, y)
         self.engine.backward(loss)
         self.engine.step()
         return loss.detach()
@@ -49,3 +58,15 @@ class DeepSpeedTrainer:
         if path is None:
             raise FileNotFoundError(f"no DeepSpeed checkpoint in {directory}")
         return client_state["step"]
+
+    def full_state_dict(self, trainable_only: bool) -> dict:
+        """The whole model state on rank 0's CPU (empty elsewhere); ZeRO-3 gathers the partitioned parameters
+        first: a collective, every rank calls it."""
+        named = [(name, p) for name, p in self.engine.module.named_parameters()
+                 if p.requires_grad or not trainable_only]
+        gathered = self._deepspeed.zero.GatheredParameters([p for _, p in named], modifier_rank=None,
+                                                           enabled=self.zero_stage == 3)
+        with gathered:
+            if self.engine.global_rank != 0:
+                return {}
+            return {name: p.detach().cpu().clone() for name, p in named}

@@ -9,11 +9,20 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 import torch.distributed.checkpoint as dcp
-from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+from torch.distributed.checkpoint.state_dict import (
+    StateDictOptions,
+    get_model_state_dict,
+    get_state_dict,
+    set_state_dict,
+)
 from torch.distributed.device_mesh import init_device_mesh
 from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
 from distributed.train.gpt import loss_of
+
+
+def gpt_loss(model, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return loss_of(model(x), y)
 
 
 def device_mesh(rank, hsdp: bool, shard_size: int | None):
@@ -27,19 +36,23 @@ def device_mesh(rank, hsdp: bool, shard_size: int | None):
 
 
 class FsdpTrainer:
-    def __init__(self, model, rank, args, bf16: bool):
+    """``layers``: the blocks sharded one by one before the root (default ``model.blocks``); ``loss_fn(model, x,
+    y)``: the step's loss (default the GPT's). Only parameters that require grad are optimized (LoRA)."""
+
+    def __init__(self, model, rank, args, bf16: bool, layers=None, loss_fn=gpt_loss):
         mesh = device_mesh(rank, args.hsdp, args.hsdp_shard_size)
         policy = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) if bf16 \
             else MixedPrecisionPolicy()
         model.to(rank.device)
-        for block in model.blocks:
+        for block in model.blocks if layers is None else layers:
             fully_shard(block, mesh=mesh, mp_policy=policy)
         self.model = fully_shard(model, mesh=mesh, mp_policy=policy)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=args.lr)
+        self.loss_fn = loss_fn
+        self.optimizer = torch.optim.AdamW([p for p in self.model.parameters() if p.requires_grad], lr=args.lr)
         self.mesh_shape = list(mesh.shape)
 
     def step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        loss = loss_of(self.model(x), y)
+        loss = self.loss_fn(self.model, x, y)
         loss.backward()
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
@@ -62,3 +75,8 @@ class FsdpTrainer:
         set_state_dict(self.model, self.optimizer, model_state_dict=state["model"],
                        optim_state_dict=state["optim"])
         return int(tag.removeprefix("step-"))
+
+    def full_state_dict(self, trainable_only: bool) -> dict:
+        """The unsharded model state on rank 0's CPU (empty elsewhere): a collective, every rank calls it."""
+        options = StateDictOptions(full_state_dict=True, cpu_offload=True, ignore_frozen_params=trainable_only)
+        return get_model_state_dict(self.model, options=options)

@@ -18,3 +18,13 @@ def test_worker_options_survive_the_trip_to_the_ranks():
     argv = worker_argv("collectives", args)
     assert argv[argv.index("--ops") + 1] == "all_reduce,broadcast"
     assert parser.parse_args(worker_argv("collectives", args)[1:]) == args
+
+
+def test_model_options_survive_the_trip_and_stay_off_without_model():
+    parser = argparse.ArgumentParser()
+    add_options(parser, "train")
+    args = parser.parse_args(["--model", "org/llm", "--dataset", "data.jsonl", "--lora-r", "8", "--lora-alpha", "32",
+                              "--lora-targets", "q_proj,v_proj", "--save-dir", "/runs/x/model"])
+    assert parser.parse_args(worker_argv("train", args)[1:]) == args
+    plain = worker_argv("train", parser.parse_args([]))
+    assert not {"--model", "--dataset", "--lr", "--save-dir", "--lora-alpha"} & set(plain)

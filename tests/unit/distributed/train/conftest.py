@@ -1,0 +1,3 @@
+"""The tiny Llama fixture (``tiny_llm``)."""
+
+from tiny_llm import tiny_llama  # noqa: F401  (a fixture)
