@@ -24,8 +24,10 @@ DEFAULTS = {
     "distributed_path": "/opt/spark-lab",
     # Host mode: the venv holding torch, deepspeed, nvidia-ml-py (its bin/torchrun and bin/python are used).
     "distributed_venv": "/opt/spark-lab/.venv",
-    # Host mode: what the venv holds (torch first: DeepSpeed's setup imports it).
-    "distributed_pip_packages": ["torch==2.13.0", "numpy==2.4.6", "nvidia-ml-py==13.615.71", "deepspeed==0.19.8"],
+    # Host mode: what the venv holds (torch first: DeepSpeed's setup imports it; transformers and peft for
+    # `python -m distributed train --model`).
+    "distributed_pip_packages": ["torch==2.13.0", "numpy==2.4.6", "nvidia-ml-py==13.615.71", "deepspeed==0.19.8",
+                                 "transformers==5.24.0", "peft==0.21.2"],  # `train --model`
     # Container mode: NGC PyTorch image (deepspeed must be in it for --strategy deepspeed).
     "distributed_pytorch_image": "nvcr.io/nvidia/pytorch:25.11-py3",
     # Value of `docker run --gpus`; "" drops the flag (the simulated lab has no GPU).
