@@ -11,6 +11,7 @@ from pyinfra.api import deploy
 from pyinfra.operations import files, pip
 
 from roles import knob
+from roles.hf_cache import hub_env
 from sparklab import interconnect
 from sparklab.operations import image_pulled, pip_pinned, tree_synced
 from sparklab.peers import this_node
@@ -27,7 +28,7 @@ DEFAULTS = {
     # Host mode: what the venv holds (torch first: DeepSpeed's setup imports it; transformers and peft for
     # `python -m distributed train --model`).
     "distributed_pip_packages": ["torch==2.13.0", "numpy==2.4.6", "nvidia-ml-py==13.615.71", "deepspeed==0.19.8",
-                                 "transformers==5.24.0", "peft==0.21.2"],  # `train --model`
+                                 "transformers==5.24.0", "peft==0.21.2"],
     # Container mode: NGC PyTorch image (deepspeed must be in it for --strategy deepspeed).
     "distributed_pytorch_image": "nvcr.io/nvidia/pytorch:25.11-py3",
     # Value of `docker run --gpus`; "" drops the flag (the simulated lab has no GPU).
@@ -52,9 +53,11 @@ def distributed_env():
     data = host.data
     node = this_node()
     interfaces = [i["name"] for i in data.get("qsfp_interfaces") or []]
-    files.template(name="Communication interfaces for NCCL, UCX, Open MPI and gloo",
-                   src="templates/distributed/profile.sh.j2", dest=PROFILE, mode="644",
-                   env=interconnect.interface_env(interfaces[0]) if node else {}, jinja_env_kwargs=block_syntax())
+    # The Hub mirror too (hf_endpoint), so `train --model NAME` downloads where the lab's environments do.
+    env = {**(interconnect.interface_env(interfaces[0]) if node else {}), **hub_env()}
+    files.template(name="Communication interfaces for NCCL, UCX, Open MPI and gloo, and the Hub",
+                   src="templates/distributed/profile.sh.j2", dest=PROFILE, mode="644", env=env,
+                   jinja_env_kwargs=block_syntax())
     tree_synced(name="distributed package", src="distributed", dest=f"{data.distributed_path}/distributed")
     if data.distributed_mode == "container":
         image_pulled(name=f"Image {data.distributed_pytorch_image}", image=data.distributed_pytorch_image)

@@ -7,7 +7,7 @@ the lab user's: `source ~/factoryEnv/bin/activate && cd ~/LLaMA-Factory && llama
 
 from pyinfra import host
 from pyinfra.api import QuoteString, StringCommand, deploy
-from pyinfra.operations import apt
+from pyinfra.operations import apt, files
 
 from roles import knob
 from roles.users import home
@@ -15,6 +15,8 @@ from sparklab.builds import when_changed
 from sparklab.operations import git_checkout
 
 DEFAULTS = {
+    # False: ~/factoryEnv is removed (the clone stays: it may hold a student's saves/).
+    "llama_factory_enabled": True,
     "llama_factory_repo_url": "https://github.com/hiyouga/LLaMA-Factory.git",
     # v0.9.5 (2026-05-30), the release before the playbook's re-validation (dgx-spark-playbooks#90).
     "llama_factory_commit": "7af909522a951e3ad9f022ea6f88b6755257eaa5",
@@ -34,6 +36,9 @@ def venv() -> str:
 def llama_factory():
     data = host.data
     user, source = data.lab_user, f"{home()}/LLaMA-Factory"
+    if not data.llama_factory_enabled:
+        files.directory(name="LLaMA Factory venv removed", path=venv(), present=False)
+        return
     apt.packages(name="LLaMA Factory host packages", packages=["git", "python3-venv"])
     git_checkout(name=f"LLaMA-Factory at {data.llama_factory_commit[:12]}", src=data.llama_factory_repo_url,
                  dest=source, commit=data.llama_factory_commit, user=user)

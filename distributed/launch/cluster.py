@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 from sparklab.toolcli import UsageError, load_inventory_hosts, serve_inventory_hosts
 
-# The knobs the launcher reads: the distributed_env role's, and the NCCL role's install paths.
+# The knobs the launcher reads: the distributed_env role's, the NCCL role's install paths, the Hub mirror.
 SETTINGS = (
     "distributed_mode", "distributed_path", "distributed_venv", "distributed_pytorch_image",
     "distributed_container_gpus", "distributed_master_port", "distributed_omp_num_threads",
     "distributed_nccl_threshold_gbps", "distributed_line_rate_gbps",
     "nccl_dir", "nccl_tests_dir", "nccl_cuda_home",
+    "hf_endpoint", "hf_env",
 )
 
 
@@ -29,6 +30,12 @@ class Node:
 
     def knob(self, key: str):
         return self.knobs[f"distributed_{key}"]
+
+    @property
+    def hub_env(self) -> dict[str, str]:
+        """The Hugging Face Hub mirror, if the inventory names one: where `train --model NAME` downloads from."""
+        endpoint = {"HF_ENDPOINT": self.knobs["hf_endpoint"]} if self.knobs.get("hf_endpoint") else {}
+        return {**(self.knobs.get("hf_env") or {}), **endpoint}
 
     @property
     def mpi_user(self) -> str | None:

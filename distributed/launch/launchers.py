@@ -35,8 +35,8 @@ def local_jobs(worker: list[str], nproc: int, launcher: str, timeout_s: int) -> 
 
 
 def _node_env(node, first) -> dict[str, str]:
-    return commands.comm_env(node.iface, first.address, first.knob("master_port"),
-                             node.knob("omp_num_threads"))
+    return {**commands.comm_env(node.iface, first.address, first.knob("master_port"), node.knob("omp_num_threads")),
+            **node.hub_env}
 
 
 def torchrun_jobs(worker: list[str], nodes: list, nproc: int, timeout_s: int, run: str) -> list[Job]:

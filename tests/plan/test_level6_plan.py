@@ -86,7 +86,7 @@ def test_an_unplugged_cable_fails_the_host_before_anything_is_written(request, m
 
 def test_profile_holds_the_interface_variables_of_the_first_link(planned):
     profile = ops(planned, "spark-1")[
-        "Distributed environment | Communication interfaces for NCCL, UCX, Open MPI and gloo"]
+        "Distributed environment | Communication interfaces for NCCL, UCX, Open MPI and gloo, and the Hub"]
     upload = next(c for c in profile.commands if isinstance(c, tuple))
     assert upload[2] == "/etc/profile.d/spark-lab-distributed.sh"
     assert without_comments(upload[1]) == "".join(

@@ -96,3 +96,10 @@ def test_local_torchrun_over_loopback():
                         "--nproc-per-node=2", "--master-addr=127.0.0.1", f"--master-port={port}",
                         "--rdzv-conf=timeout=120", "--max-restarts=0", "-m", "distributed.worker", *WORKER]
     assert job.env["GLOO_SOCKET_IFNAME"] == "lo" and job.env["MASTER_ADDR"] == "127.0.0.1"
+
+
+def test_ranks_download_from_the_inventorys_hub_mirror():
+    jobs = launchers.torchrun_jobs(WORKER, sim_pair(hf_endpoint="http://10.99.0.1:8081",
+                                                    hf_env={"HF_HUB_DISABLE_XET": "1"}), 1, 300, "RUN")
+    assert all("HF_HUB_DISABLE_XET=1 HF_ENDPOINT=http://10.99.0.1:8081 " in job.command for job in jobs)
+    assert "HF_ENDPOINT" not in launchers.torchrun_jobs(WORKER, sim_pair(), 1, 300, "RUN")[0].command
