@@ -351,3 +351,15 @@ GIT_IDENTITY = {"name": "Sparklab simulated lab", "email": "lab@sparklab.invalid
 # The lab hosts run Debian bookworm's CPython 3.11.2 on x86_64: wheels are chosen for exactly that.
 WHEELS: list[str] = ["jupyterlab==4.5.5", "torch==2.13.0", "numpy==2.4.6", "nvidia-ml-py==13.615.71"]
 HOST_PYTHON = "3.11.2"
+
+# The stand-in Hugging Face Hub (simlab.hf_hub on docs/lab-contract.md's port): `HF_ENDPOINT=HF_HUB_URL` makes
+# huggingface_hub, the `hf` CLI, transformers and datasets download from it. Repository -> {"type": "model" or
+# "dataset", "content" (simlab/mirror/hf_repos.py), "seed" (weights), "gated": a token `hf_...` is needed}.
+HF_HUB_URL = "http://10.99.0.1:8081"
+HF_REPOS: dict[str, dict] = {
+    "nvidia-lab/Llama-3.2-tiny-Instruct": {"type": "model", "content": "tiny-llama", "seed": 3211},
+    "meta-llama-lab/Llama-3.2-tiny-Instruct": {"type": "model", "content": "tiny-llama", "seed": 3211,
+                                               "gated": True, "license": "llama3.2"},
+    "nvidia-lab/alpaca-tiny": {"type": "dataset", "content": "alpaca", "license": "cc-by-nc-4.0"},
+    "nvidia-lab/OIG-tiny": {"type": "dataset", "content": "unified_chip2", "license": "apache-2.0"},
+}
