@@ -113,3 +113,15 @@ def test_transformers_and_peft_lower_the_loss(hub, tmp_path, monkeypatch):
         opt.zero_grad()
         losses.append(loss.item())
     assert losses[-1] < losses[0] - 0.1
+
+
+def test_the_lab_inventory_points_at_the_hub():
+    import runpy
+    from pathlib import Path
+
+    from simlab import config, services
+    from simlab.mirror import catalog
+    group = runpy.run_path(str(Path(__file__).resolve().parents[3] / "inventories" / "sim_lab.py"))["sim_sparks"][1]
+    assert group["hf_endpoint"] == catalog.HF_HUB_URL == f"http://{config.LAB_ADDR}:{config.HF_HUB_PORT}"
+    assert group["hf_env"]["HF_HUB_DISABLE_UPDATE_CHECK"] == "1"
+    assert services.HF_HUB in services.ALL and services.HF_HUB.port == config.HF_HUB_PORT
