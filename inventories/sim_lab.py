@@ -82,6 +82,11 @@ sim_sparks = (
         "playbooks_commit": "976748e6c4e27b6bc96f288ad41e84778257d851",
         "agentic_rag_repo_url": "http://10.99.0.1:8080/git/NVIDIA/workbench-example-agentic-rag.git",
         "agentic_rag_commit": "20c3c42fce642e39a52563bb75ef3cc87936d20a",
+        # Level 4: the stand-in Hugging Face Hub on the lab mirror (simlab.hf_hub). It sends no Xet headers, so the
+        # clients download over plain HTTP anyway; the `hf` CLI's check for a newer release on pypi.org would wait
+        # on DNS, and telemetry has nowhere to go.
+        "hf_endpoint": "http://10.99.0.1:8081",
+        "hf_env": {"HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_UPDATE_CHECK": "1", "HF_HUB_DISABLE_XET": "1"},
         "secrets": {
             "ngc_api_key": {"env": "NGC_API_KEY"},
             "tailscale_auth_key": {"env": "TS_AUTHKEY"},

@@ -21,6 +21,7 @@ LINK_PREFIX = "splab-"              # every link/mount/cgroup simlab makes on th
 
 APT_PROXY_PORT = 3142
 HTTP_PORT = 8080
+HF_HUB_PORT = 8081                  # the stand-in Hugging Face Hub (simlab.hf_hub)
 REGISTRY_PORTS = (5000, 80)
 
 DEBIAN_MIRROR = "http://deb.debian.org/debian"

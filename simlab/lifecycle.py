@@ -96,6 +96,7 @@ def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
         services.start(services.REGISTRY80, paths)
         _mirror(paths)
         services.start(services.HTTP, paths)
+        services.start(services.HF_HUB, paths)
         paths.hosts_dir.mkdir(parents=True, exist_ok=True)
         lines = [hostmod.prepare(paths, h, authorized_key) for h in hosts]
         tmp = paths.known_hosts.with_suffix(".tmp")

@@ -3,6 +3,7 @@
 - apt-cacher-ng :3142 with its own minimal config; cache under $SPARKLAB_SIM_CACHE/apt-cacher-ng
 - docker-registry :5000 and a second instance on :80 sharing storage under $SPARKLAB_SIM_CACHE/registry
 - python http.server :8080 serving $SPARKLAB_SIM_STATE/mirror/
+- the stand-in Hugging Face Hub (python -m simlab.hf_hub) :8081 serving $SPARKLAB_SIM_STATE/mirror/hub/
 """
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ class Service:
         """A string only this service's command line contains."""
         if self.name == "http":
             return f"http.server {config.HTTP_PORT} --bind {config.LAB_ADDR} --directory {paths.mirror_dir}"
+        if self.name == "hf-hub":
+            return f"simlab.hf_hub --bind {config.LAB_ADDR} --port {config.HF_HUB_PORT} --root {paths.mirror_dir}/hub"
         return str(self.dir(paths))
 
 
@@ -46,7 +49,8 @@ ACNG = Service("apt-cacher-ng", config.APT_PROXY_PORT)
 REGISTRY = Service("registry", config.REGISTRY_PORTS[0])
 REGISTRY80 = Service("registry-80", config.REGISTRY_PORTS[1])
 HTTP = Service("http", config.HTTP_PORT)
-ALL = (ACNG, REGISTRY, REGISTRY80, HTTP)
+HF_HUB = Service("hf-hub", config.HF_HUB_PORT)
+ALL = (ACNG, REGISTRY, REGISTRY80, HTTP, HF_HUB)
 
 
 def port_open(port: int, host: str = config.LAB_ADDR, timeout: float = 0.5) -> bool:
@@ -70,6 +74,9 @@ def _argv(svc: Service, paths: Paths) -> list[str]:
     if svc is HTTP:
         return [sys.executable, "-m", "http.server", str(svc.port), "--bind", config.LAB_ADDR,
                 "--directory", str(paths.mirror_dir)]
+    if svc is HF_HUB:
+        return [sys.executable, "-m", "simlab.hf_hub", "--bind", config.LAB_ADDR, "--port", str(svc.port),
+                "--root", str(paths.mirror_dir / "hub")]
     raise ValueError(svc)
 
 
@@ -84,7 +91,7 @@ def _prepare(svc: Service, paths: Paths) -> None:
     elif svc in (REGISTRY, REGISTRY80):
         paths.registry_storage.mkdir(parents=True, exist_ok=True)
         (d / "config.yml").write_text(render.registry_conf(paths.registry_storage, svc.port))
-    elif svc is HTTP:
+    elif svc in (HTTP, HF_HUB):
         paths.mirror_dir.mkdir(parents=True, exist_ok=True)
 
 
@@ -100,7 +107,10 @@ def start(svc: Service, paths: Paths, timeout: float = 15.0) -> None:
     _prepare(svc, paths)
     if shutil.which(_argv(svc, paths)[0]) is None:
         raise RuntimeError(f"{_argv(svc, paths)[0]} not found: run `python -m simlab deps`")
-    pid = spawn(_argv(svc, paths), svc.pidfile(paths), svc.logfile(paths))
+    env = None
+    if svc is HF_HUB:  # `python -m simlab.hf_hub` from this checkout, wherever the CLI was started
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    pid = spawn(_argv(svc, paths), svc.pidfile(paths), svc.logfile(paths), env=env)
     deadline = time.monotonic() + timeout
     while not port_open(svc.port):
         if not alive(pid):

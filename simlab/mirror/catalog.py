@@ -162,15 +162,22 @@ def package(name: str) -> dict:
 # "<registry>/<repository>:<tag>": nvcr.io, ghcr.io and quay.io resolve to the lab registry (/etc/hosts,
 # docker's insecure-registries), Docker Hub names reach it through docker's registry-mirrors.
 # Every image has the busybox layer; "python": True adds Debian's python3.11 and the stand-in programs
-# (simlab/standins/engines/); "layers" names more of its own (IMAGE_LAYERS). "entrypoint", "cmd" (default
-# ["sh"]; [] for none) and "env" go into the image config. Entries for Level 2 follow dgx-spark-playbooks
-# §2.3-2.9 and the engine catalog in roles/inference_engines.py.
+# (simlab/standins/engines/); "site_packages": NAME adds Debian's python3.11, the libraries of its whole stdlib and
+# SITE_PACKAGES[NAME] from the wheelhouse instead; "layers" names more of its own (IMAGE_LAYERS). "entrypoint",
+# "cmd" (default ["sh"]; [] for none), "env" and "working_dir" (default /) go into the image config. Entries for
+# Level 2 follow dgx-spark-playbooks §2.3-2.9 and the engine catalog in roles/inference_engines.py.
 IMAGES: list[dict] = [
     {
         "registry": "nvcr.io",
         "repository": "nvidia/pytorch",
         "tag": "25.11-py3",  # dgx-spark-playbooks §7: fine-tune / unsloth / multimodal
-        "env": ["NVIDIA_PYTORCH_VERSION=25.11", "PYTORCH_VERSION=standin"],
+        # Level 4: a real CPU PyTorch image: Debian's python3.11 with SITE_PACKAGES["pytorch"] (torch, transformers,
+        # peft, ... and pip) from the lab wheelhouse; bash is busybox sh (the playbooks' --entrypoint /usr/bin/bash)
+        "site_packages": "pytorch",
+        "layers": ["pytorch"],
+        "env": ["NVIDIA_PYTORCH_VERSION=25.11", "PYTORCH_VERSION=2.13.0+cpu", "PIP_DISABLE_PIP_VERSION_CHECK=1",
+                "PYTHONIOENCODING=utf-8"],
+        "working_dir": "/workspace",
     },
     {
         "registry": "nvcr.io",
@@ -290,6 +297,9 @@ STANDIN_LINKS: dict[str, str] = {
 _SERVICES = f"/{STANDIN_DIR}/standin_services.py"
 IMAGE_LAYERS: dict[str, dict] = {
     "llama.cpp": {"links": {"app/llama-server": f"/{STANDIN_DIR}/standin_engines.py"}},
+    # the CPU PyTorch image: bash (busybox sh) where NGC's image has it, `python`, and its working directory
+    "pytorch": {"files": [("bin/bash", "engines/bash", 0o755), ("workspace/.keep", "engines/workspace.keep", 0o644)],
+                "links": {"usr/bin/bash": "/bin/bash", "usr/bin/python": "python3"}},
     # Ollama's image: /bin/ollama, its helper in /usr/lib/ollama/ (found from the real path /usr/bin/ollama)
     "ollama-0.12.6": {
         "version": "0.12.6",
@@ -351,5 +361,29 @@ GIT_IDENTITY = {"name": "Sparklab simulated lab", "email": "lab@sparklab.invalid
 # Python packages the hosts install with pip (they cannot reach PyPI): downloaded here once into
 # a wheelhouse served at files/wheels/ (`pip install --no-index --find-links <mirror>/files/wheels/`).
 # The lab hosts run Debian bookworm's CPython 3.11.2 on x86_64: wheels are chosen for exactly that.
-WHEELS: list[str] = ["jupyterlab==4.5.5", "torch==2.13.0", "numpy==2.4.6", "nvidia-ml-py==13.615.71"]
+# Level 4 (fine-tuning): transformers, peft, accelerate, datasets and their dependencies (huggingface_hub with the
+# `hf` CLI, tokenizers, safetensors, pyarrow, pandas, ...), pip itself, and DeepSpeed, which PyPI has only as an
+# sdist: SDIST_WHEELS are built here into wheels against CPU torch (BUILD_REQUIRES from the wheelhouse).
+WHEELS: list[str] = ["jupyterlab==4.5.5", "torch==2.13.0", "numpy==2.4.6", "nvidia-ml-py==13.615.71",
+                     "transformers==5.24.0", "peft==0.21.2", "accelerate==1.15.0", "datasets==5.2.0", "pip==26.3",
+                     "deepspeed==0.19.8"]
+SDIST_WHEELS: dict[str, list[str]] = {"deepspeed==0.19.8": ["torch==2.13.0", "numpy==2.4.6", "setuptools",
+                                                            "packaging"]}
 HOST_PYTHON = "3.11.2"
+# Site-packages layers of images (IMAGES "site_packages"): these and their dependencies, resolved from the wheelhouse.
+SITE_PACKAGES: dict[str, list[str]] = {
+    "pytorch": ["pip==26.3", "setuptools", "torch==2.13.0", "numpy==2.4.6", "transformers==5.24.0", "peft==0.21.2",
+                "accelerate==1.15.0", "datasets==5.2.0"],
+}
+
+# The stand-in Hugging Face Hub (simlab.hf_hub on docs/lab-contract.md's port): `HF_ENDPOINT=HF_HUB_URL` makes
+# huggingface_hub, the `hf` CLI, transformers and datasets download from it. Repository -> {"type": "model" or
+# "dataset", "content" (simlab/mirror/hf_repos.py), "seed" (weights), "gated": a token `hf_...` is needed}.
+HF_HUB_URL = "http://10.99.0.1:8081"
+HF_REPOS: dict[str, dict] = {
+    "nvidia-lab/Llama-3.2-tiny-Instruct": {"type": "model", "content": "tiny-llama", "seed": 3211},
+    "meta-llama-lab/Llama-3.2-tiny-Instruct": {"type": "model", "content": "tiny-llama", "seed": 3211,
+                                               "gated": True, "license": "llama3.2"},
+    "nvidia-lab/alpaca-tiny": {"type": "dataset", "content": "alpaca", "license": "cc-by-nc-4.0"},
+    "nvidia-lab/OIG-tiny": {"type": "dataset", "content": "unified_chip2", "license": "apache-2.0"},
+}

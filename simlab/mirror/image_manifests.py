@@ -26,7 +26,7 @@ def image_blobs(image: dict, layers: list[dict]) -> tuple[bytes, bytes]:
     ref = f"{image['repository']}:{image['tag']}"
     config = {
         "Env": BASE_ENV + list(image.get("env", [])),
-        "WorkingDir": "/",
+        "WorkingDir": image.get("working_dir", "/"),
         "Labels": {"org.sparklab.standin": "true", "org.sparklab.standin.image": ref,
                    **image.get("labels", {})},
     }

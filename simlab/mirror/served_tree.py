@@ -1,4 +1,5 @@
-"""``build(dest)``: the tree the lab's file server serves (``keys/``, ``apt/``, ``files/``, ``git/``), rebuilt only
+"""``build(dest)``: the tree the lab's file server serves (``keys/``, ``apt/``, ``files/``, ``git/``) and the stand-in
+Hugging Face Hub's repositories (``hub/``, served by ``simlab.hf_hub``), rebuilt only
 when its inputs change: a stamp hashes the signing key, the base URL, this package's code and every file under
 ``simlab/standins/``, so a second build is a no-op and an edited stand-in is rebuilt. The new tree is made
 beside ``dest`` and renamed into place."""
@@ -10,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import catalog, git_repos, http_files, upstream_debs
+from . import catalog, git_repos, hf_repos, http_files, upstream_debs
 from .host_tools import log, sha256
 from .lab_cache import locked_cache
 from .signed_repos import build_repo
@@ -43,7 +44,7 @@ def _is_built(dest: Path, stamp: str) -> bool:
         return False
     return all((dest / p).exists() for p in
                ("keys/lab-archive-keyring.gpg", "keys/lab-archive-keyring.asc",
-                "apt", "files/SHA256SUMS", "git"))
+                "apt", "files/SHA256SUMS", "git", "hub/index.json"))
 
 
 def build(dest: Path, base_url: str = catalog.MIRROR_URL) -> None:
@@ -92,11 +93,12 @@ def build(dest: Path, base_url: str = catalog.MIRROR_URL) -> None:
             (files / "SHA256SUMS").write_text("".join(sorted(sums, key=lambda s: s[66:])))
             copy_wheelhouse(cache, files / "wheels")
             git_repos.build_all(out / "git")
+            hf_repos.build_hub(out / "hub")
 
             for p in [out, *out.rglob("*")]:
                 p.chmod(0o755 if p.is_dir() else 0o644)
             (dest / STAMP_NAME).unlink(missing_ok=True)
-            for sub in ("keys", "apt", "files", "git"):
+            for sub in ("keys", "apt", "files", "git", "hub"):
                 old = dest / sub
                 if old.exists():
                     old.rename(work / f"old-{sub}")
