@@ -1,6 +1,6 @@
 """Level 6 — multi-node: QSFP link, peer names, SSH mesh, OpenMPI, NCCL + nccl-tests, distributed env.
 
-Includes the lower levels that exist. The QSFP interfaces are checked first, so a wrong cable or
+Includes the lower levels that exist (4, and so 3, 2, 1). The QSFP interfaces are checked first, so a wrong cable or
 port fails the host before anything is written on it.
 """
 
@@ -14,7 +14,7 @@ from roles.qsfp_link import qsfp_link, qsfp_preflight
 from roles.ssh_mesh import ssh_mesh
 
 qsfp_preflight()
-local.include("deploys/level3.py")
+local.include("deploys/level4.py")
 qsfp_link()
 peer_names()
 ssh_mesh()

@@ -36,7 +36,8 @@ sim_sparks = (
         # The QSFP stand-in: no router advertisements on the lab bridge, so don't wait for them.
         "qsfp_netplan_options": {"accept-ra": False},
         # Host mode on CPU: torch from the mirror's wheelhouse (DeepSpeed runs are rehearsed on one machine).
-        "distributed_pip_packages": ["torch==2.13.0+cpu", "numpy==2.4.6", "nvidia-ml-py==13.615.71"],
+        "distributed_pip_packages": ["torch==2.13.0+cpu", "numpy==2.4.6", "nvidia-ml-py==13.615.71",
+                                     "deepspeed==0.19.8", "transformers==5.24.0", "peft==0.21.2"],
         "distributed_container_gpus": "",
         # Level 2 on stand-ins: no GPU flags; llama.cpp from its container (no CUDA to build with).
         "engines_gpu_args": [],
@@ -85,6 +86,16 @@ sim_sparks = (
         # Level 4: the stand-in Hugging Face Hub on the lab mirror (simlab.hf_hub). It sends no Xet headers, so the
         # clients download over plain HTTP anyway; the `hf` CLI's check for a newer release on pypi.org would wait
         # on DNS, and telemetry has nowhere to go.
+        # Level 4 on CPU: the environments take the wheelhouse's versions (one resolution: transformers 5.24) over
+        # the CPU PyTorch stand-in image; Unsloth's --no-deps pins are the roles' own; the tiny models and datasets
+        # of the stand-in Hub; LLaMA Factory's wheel set (torch 2.11 trio, gradio…) is not in the mirror yet.
+        "finetune_docker_args": ["--ipc=host", "--ulimit", "stack=67108864"],
+        "pytorch_finetune_pip": ["transformers==5.24.0", "peft==0.21.2", "datasets==5.2.0"],
+        "unsloth_pip": ["transformers==5.24.0", "peft==0.21.2", "datasets==5.2.0"],
+        "hf_models": ["nvidia-lab/Llama-3.2-tiny-Instruct",
+                      {"repo": "meta-llama-lab/Llama-3.2-tiny-Instruct", "gated": True}],
+        "hf_datasets": ["nvidia-lab/alpaca-tiny", "nvidia-lab/OIG-tiny"],
+        "llama_factory_enabled": False,
         "hf_endpoint": "http://10.99.0.1:8081",
         "hf_env": {"HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_UPDATE_CHECK": "1", "HF_HUB_DISABLE_XET": "1"},
         "secrets": {

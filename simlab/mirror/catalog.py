@@ -369,6 +369,8 @@ WHEELS: list[str] = ["jupyterlab==4.5.5", "torch==2.13.0", "numpy==2.4.6", "nvid
                      "deepspeed==0.19.8"]
 SDIST_WHEELS: dict[str, list[str]] = {"deepspeed==0.19.8": ["torch==2.13.0", "numpy==2.4.6", "setuptools",
                                                             "packaging"]}
+# Installed by the roles with --no-deps, as the Unsloth playbook does (roles.unsloth's pins): served, not resolved.
+NO_DEPS_WHEELS: list[str] = ["unsloth==2025.12.5", "unsloth_zoo==2025.12.4", "bitsandbytes==0.48.2"]
 HOST_PYTHON = "3.11.2"
 # Site-packages layers of images (IMAGES "site_packages"): these and their dependencies, resolved from the wheelhouse.
 SITE_PACKAGES: dict[str, list[str]] = {

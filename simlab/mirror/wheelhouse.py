@@ -18,7 +18,7 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
-from .catalog import HOST_PYTHON, SDIST_WHEELS, WHEELS
+from .catalog import HOST_PYTHON, NO_DEPS_WHEELS, SDIST_WHEELS, WHEELS
 from .host_tools import log, run
 
 
@@ -81,6 +81,19 @@ def _wheelhouse(cache: Path) -> Path:
     return house
 
 
+def _no_deps_wheels(cache: Path) -> Path:
+    """NO_DEPS_WHEELS alone (what the roles install with --no-deps), downloaded once per list."""
+    house = cache / "wheels" / f"no-deps-{_key(HOST_PYTHON, *NO_DEPS_WHEELS)}"
+    if not (house / ".complete").exists():
+        shutil.rmtree(house, ignore_errors=True)
+        house.mkdir(parents=True)
+        if NO_DEPS_WHEELS:
+            run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "--python-version",
+                 HOST_PYTHON, "--dest", str(house), *NO_DEPS_WHEELS])
+        (house / ".complete").touch()
+    return house
+
+
 def wheelhouse(cache: Path) -> Path:
     """The wheelhouse directory in the lab cache (downloaded first if missing)."""
     return _wheelhouse(cache)
@@ -89,6 +102,9 @@ def wheelhouse(cache: Path) -> Path:
 def copy_wheelhouse(cache: Path, target: Path) -> None:
     """The wheelhouse (downloaded first if missing) at ``target``, hard-linked from the cache."""
     shutil.copytree(_wheelhouse(cache), target, copy_function=_link_or_copy)
+    for wheel in sorted(_no_deps_wheels(cache).glob("*.whl")):
+        if not (target / wheel.name).exists():
+            _link_or_copy(wheel, target / wheel.name)
 
 
 def resolve(house: Path, requirements: list[str]) -> list[Path]:

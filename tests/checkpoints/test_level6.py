@@ -104,3 +104,39 @@ def test_short_fsdp_training_across_the_nodes_lowers_the_loss(lab, inventory, tm
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     losses = json.loads(out.read_text())["losses"]
     assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5
+
+
+def _hub_model_and_dataset(lab) -> tuple[str, str]:
+    """The first model and dataset the inventory pre-downloads (level 4's hf_models / hf_datasets)."""
+    spark = lab.hosts[0]
+    models = [m if isinstance(m, str) else m["repo"] for m in spark.setting("hf_models")
+              if isinstance(m, str) or not m.get("gated")]
+    datasets = [d if isinstance(d, str) else d["repo"] for d in spark.setting("hf_datasets")]
+    if not models or not datasets:
+        not_applicable("no ungated model and dataset in hf_models / hf_datasets")
+    return models[0], datasets[0]
+
+
+@pytest.mark.parametrize("strategy", ["fsdp", "deepspeed"])
+def test_lora_fine_tune_of_a_hub_model_across_the_nodes(lab, inventory, tmp_path, strategy):
+    """Lab 6.3 with a real model: the inventory's first Hub model and dataset, LoRA, both nodes; then a resume
+    from the step-4 checkpoint repeats the uninterrupted run's losses."""
+    _first_node(lab)
+    model, dataset = _hub_model_and_dataset(lab)
+    common = ["--model", model, "--dataset", dataset, "--lora-r", "8", "--strategy", strategy, "--seq-len", "64"]
+    full, part, resumed = (tmp_path / f"{name}.json" for name in ("full", "part", "resumed"))
+    run = _distributed(inventory, "train", *common, "--steps", "8", "--json", str(full))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    result = json.loads(full.read_text())
+    losses = result["losses"]
+    assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3, losses
+    assert result.get("saved"), "no adapter saved"
+    checkpoints = f"/tmp/spark-lab-checkpoints-{strategy}-{tmp_path.name}"  # on the nodes
+    first = _distributed(inventory, "train", *common, "--steps", "4", "--checkpoint-dir", checkpoints,
+                         "--json", str(part))
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    again = _distributed(inventory, "train", *common, "--steps", "8", "--checkpoint-dir", checkpoints,
+                         "--resume", "--json", str(resumed))
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert json.loads(part.read_text())["losses"] == losses[:4]
+    assert json.loads(resumed.read_text())["losses"] == losses[4:], "a resume repeats the uninterrupted losses"

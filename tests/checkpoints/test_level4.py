@@ -1,0 +1,76 @@
+"""Level 4 checkpoint — fine-tuning: each environment present at its pins (images built from the pinned bases and
+packages, LLaMA Factory at its commit with torch held), the lab user's Hugging Face cache with the data's models
+and datasets, and the commands a student runs."""
+
+import pytest
+
+from sparklab.checkpoints import not_applicable
+from sparklab.derived_images import derived_tag
+
+pytestmark = pytest.mark.level(4)
+
+
+def _cache(spark) -> str:
+    return f"/home/{spark.lab_user}/.cache/huggingface"
+
+
+def _frozen(host, command: str) -> set[str]:
+    run = host.run(command)
+    assert run.rc == 0, f"{command}: {run.stderr.strip()[-300:]}"
+    return {line.strip().lower().replace("_", "-") for line in run.stdout.splitlines()}
+
+
+def _missing(pins, frozen: set[str]) -> list[str]:
+    return [p for p in pins if p.lower().replace("_", "-") not in frozen and
+            not any(f.startswith(p.lower().replace("_", "-") + "+") for f in frozen)]
+
+
+@pytest.mark.parametrize("env", ["pytorch", "unsloth"])
+def test_environment_image_has_its_pins(host, spark, env):
+    knobs = {"pytorch": ("pytorch-finetune", "pytorch_finetune_base_image", "pytorch_finetune_pip", ()),
+             "unsloth": ("unsloth", "unsloth_base_image", "unsloth_pip", "unsloth_no_deps")}[env]
+    name, base, pins, no_deps = knobs
+    tag = derived_tag(name, spark.setting(base), spark.setting(pins), spark.setting("base_pip_args"),
+                      spark.setting(no_deps) if no_deps else ())
+    assert host.run(f"docker image inspect {tag}").rc == 0, f"no image {tag}"
+    wanted = [*spark.setting(pins), *(spark.setting(no_deps) if no_deps else [])]
+    missing = _missing(wanted, _frozen(host, f"docker run --rm --entrypoint pip {tag} freeze"))
+    assert not missing, f"{tag} lacks {', '.join(missing)}"
+    assert host.file(f"/usr/local/bin/spark-lab-{env}").mode == 0o755
+
+
+def test_nemo_image_and_command(host, spark):
+    image = spark.setting("nemo_image")
+    assert host.run(f"docker image inspect {image}").rc == 0, f"no image {image}"
+    assert "nemo-checkpoints" in host.file("/usr/local/bin/spark-lab-nemo").content_string
+
+
+def test_llama_factory_at_its_commit_with_torch_held(host, spark):
+    if not spark.setting("llama_factory_enabled"):
+        not_applicable("llama_factory_enabled is off in the inventory")
+    home = f"/home/{spark.lab_user}"
+    head = host.run(f"git -c safe.directory='*' -C {home}/LLaMA-Factory rev-parse HEAD").stdout.strip()
+    assert head == spark.setting("llama_factory_commit"), f"LLaMA-Factory is at {head or 'nothing'}"
+    missing = _missing(spark.setting("llama_factory_torch"), _frozen(host, f"{home}/factoryEnv/bin/pip freeze"))
+    assert not missing, f"factoryEnv lacks {', '.join(missing)} (displaced?)"
+    assert host.run(f"test -x {home}/factoryEnv/bin/llamafactory-cli").rc == 0, "no llamafactory-cli"
+
+
+def test_hf_cache_is_the_lab_users_with_the_datas_models(host, spark):
+    cache = host.file(_cache(spark))
+    assert cache.is_directory and cache.user == spark.lab_user
+    token = host.file(f"{_cache(spark)}/token")
+    if spark.missing_secret("hf_token") is None:
+        assert token.exists and token.mode == 0o600 and token.user == spark.lab_user
+    missing = []
+    for key, kind in (("hf_models", "model"), ("hf_datasets", "dataset")):
+        for entry in spark.setting(key):
+            repo, gated = (entry, False) if isinstance(entry, str) else (entry["repo"], entry.get("gated", False))
+            if gated and spark.missing_secret("hf_token"):
+                continue
+            folder = f"{_cache(spark)}/hub/{kind}s--{repo.replace('/', '--')}/snapshots"
+            if not host.run(f"ls -A {folder}").stdout.strip():
+                missing.append(repo)
+    if not spark.setting("hf_models") and not spark.setting("hf_datasets"):
+        not_applicable("no models or datasets in the inventory")
+    assert not missing, f"not in the cache: {', '.join(missing)}"
