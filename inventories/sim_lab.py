@@ -80,7 +80,7 @@ sim_sparks = (
         # Level 3: stand-ins of the playbooks' git repos on the lab mirror (simlab/standins/), pinned by commit
         # (simlab/mirror/ builds them byte for byte; a unit test keeps these in step).
         "playbooks_repo_url": "http://10.99.0.1:8080/git/NVIDIA/dgx-spark-playbooks.git",
-        "playbooks_commit": "976748e6c4e27b6bc96f288ad41e84778257d851",
+        "playbooks_commit": "92452f3429af90f94f2ca514ed1e1e3719599db7",
         "agentic_rag_repo_url": "http://10.99.0.1:8080/git/NVIDIA/workbench-example-agentic-rag.git",
         "agentic_rag_commit": "20c3c42fce642e39a52563bb75ef3cc87936d20a",
         # Level 4: the stand-in Hugging Face Hub on the lab mirror (simlab.hf_hub). It sends no Xet headers, so the
