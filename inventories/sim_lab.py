@@ -36,6 +36,9 @@ sim_sparks = (
         # The QSFP stand-in: no router advertisements on the lab bridge, so don't wait for them.
         "qsfp_netplan_options": {"accept-ra": False},
         # Host mode on CPU: torch from the mirror's wheelhouse (DeepSpeed runs are rehearsed on one machine).
+        # DeepSpeed on CPU JIT-builds its shared-memory comm op (ninja from the venv, g++, Python's headers); on
+        # Sparks its CUDA accelerator needs no such build.
+        "base_extra_packages": ["g++", "python3-dev"],
         "distributed_pip_packages": ["torch==2.13.0+cpu", "numpy==2.4.6", "nvidia-ml-py==13.615.71",
                                      "deepspeed==0.19.8", "transformers==5.24.0", "peft==0.21.2"],
         "distributed_container_gpus": "",

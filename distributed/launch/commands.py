@@ -9,6 +9,8 @@ from sparklab.interconnect import interface_env
 
 # NVIDIA's "NCCL for Two Sparks" playbook: mpirun reaches the other node over ssh without host key prompts.
 NVIDIA_RSH_AGENT = "ssh -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"
+# Debian's and Ubuntu's default PATH, behind a venv's bin/ in host mode.
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # NVIDIA's way to run the NGC PyTorch container on a Spark.
 DOCKER_FLAGS = ["--network", "host", "--ipc=host", "--ulimit", "memlock=-1", "--ulimit", "stack=67108864"]
 

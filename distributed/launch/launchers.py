@@ -39,6 +39,12 @@ def _node_env(node, first) -> dict[str, str]:
             **node.hub_env}
 
 
+def _venv_path(node) -> dict[str, str]:
+    """PATH with the node's venv first, as `activate` would: tools its packages run (DeepSpeed's JIT builds call
+    `ninja`) come from the venv."""
+    return {"PATH": f"{node.knob('venv')}/bin:{commands.SYSTEM_PATH}"}
+
+
 def torchrun_jobs(worker: list[str], nodes: list, nproc: int, timeout_s: int, run: str) -> list[Job]:
     first, jobs = nodes[0], []
     for node_rank, node in enumerate(nodes):
@@ -54,7 +60,8 @@ def torchrun_jobs(worker: list[str], nodes: list, nproc: int, timeout_s: int, ru
                             cleanup=f"docker rm -f {name}"))
         elif node.knob("mode") == "host":
             argv = commands.torchrun_argv([f"{node.knob('venv')}/bin/torchrun"], *rendezvous)
-            jobs.append(Job(node.name, command=commands.shell_line(argv, env, cwd=path), node=node))
+            jobs.append(Job(node.name, command=commands.shell_line(argv, {**env, **_venv_path(node)}, cwd=path),
+                            node=node))
         else:
             raise UsageError(f"host {node.name}: distributed_mode must be 'host' or 'container', "
                              f"not {node.knob('mode')!r}")

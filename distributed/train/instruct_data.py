@@ -65,12 +65,17 @@ def read_file(path: Path) -> list[dict]:
 
 
 def data_files(folder: Path) -> list[Path]:
-    """The ``*.jsonl`` files of a folder (recursively), else its ``*.json`` files holding an array."""
-    jsonl = sorted(p for p in folder.rglob("*.jsonl") if ".cache" not in p.parts)
+    """The ``*.jsonl`` files of a folder (recursively), else its ``*.json`` files holding an array. A `.cache`
+    folder inside it (`hf download --local-dir` metadata) is skipped; the folder itself may well be in one
+    (a Hub snapshot in ~/.cache/huggingface)."""
+    def data(path: Path) -> bool:
+        return ".cache" not in path.relative_to(folder).parts
+
+    jsonl = sorted(p for p in folder.rglob("*.jsonl") if data(p))
     if jsonl:
         return jsonl
     return sorted(p for p in folder.rglob("*.json")
-                  if ".cache" not in p.parts and p.read_text(encoding="utf-8").lstrip().startswith("["))
+                  if data(p) and p.read_text(encoding="utf-8").lstrip().startswith("["))
 
 
 def hub_folder(name: str) -> Path:
@@ -127,6 +132,10 @@ class InstructBatches:
         self.records, self.tokenizer = records, tokenizer
         self.seed, self.batch, self.seq_len, self.world_size = seed, batch, seq_len, world_size
         self._order: dict[int, list[int]] = {}
+        # A window that the prompts fill leaves nothing to learn: the loss would be 0 from the first step.
+        if not any(any(label != IGNORE for label in encode(tokenizer, r, seq_len)[1]) for r in records[:64]):
+            raise ValueError(f"--seq-len {seq_len}: the prompts fill the whole window, no response token is "
+                             "left to learn from; raise --seq-len")
 
     def order(self, epoch: int) -> list[int]:
         if epoch not in self._order:

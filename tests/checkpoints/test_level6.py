@@ -123,7 +123,8 @@ def test_lora_fine_tune_of_a_hub_model_across_the_nodes(lab, inventory, tmp_path
     from the step-4 checkpoint repeats the uninterrupted run's losses."""
     _first_node(lab)
     model, dataset = _hub_model_and_dataset(lab)
-    common = ["--model", model, "--dataset", dataset, "--lora-r", "8", "--strategy", strategy, "--seq-len", "64"]
+    common = ["--model", model, "--dataset", dataset, "--lora-r", "8", "--lr", "5e-3", "--strategy", strategy,
+              "--seq-len", "256"]
     full, part, resumed = (tmp_path / f"{name}.json" for name in ("full", "part", "resumed"))
     run = _distributed(inventory, "train", *common, "--steps", "8", "--json", str(full))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -37,7 +37,7 @@ def test_torchrun_per_node_in_host_mode():
     assert jobs[1].command == (
         "cd /opt/spark-lab && exec env NCCL_SOCKET_IFNAME=qsfp0 UCX_NET_DEVICES=qsfp0 "
         "OMPI_MCA_btl_tcp_if_include=qsfp0 GLOO_SOCKET_IFNAME=qsfp0 MASTER_ADDR=192.168.100.10 MASTER_PORT=29500 "
-        "OMP_NUM_THREADS=1 "
+        "OMP_NUM_THREADS=1 PATH=/opt/spark-lab/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "
         "/opt/spark-lab/.venv/bin/torchrun --nnodes=2 --node-rank=1 --nproc-per-node=1 "
         "--master-addr=192.168.100.10 --master-port=29500 --rdzv-conf=timeout=300 --max-restarts=0 "
         "-m distributed.worker collectives --backend gloo")

@@ -105,3 +105,21 @@ def test_batches_are_a_function_of_seed_step_rank_and_walk_epochs():
     assert sorted(second) == list(range(24)) and second != epoch
     assert InstructBatches(records, tokenizer, seed=2, batch=4, seq_len=40, world_size=2).indices(1, 0) \
         != data.indices(1, 0)
+
+
+def test_a_dataset_in_a_hub_cache_is_found(tmp_path):
+    """A Hub snapshot lives under ~/.cache/huggingface: only a `.cache` folder *inside* the dataset is skipped."""
+    data_files = instruct_data.data_files
+    snapshot = tmp_path / ".cache" / "huggingface" / "hub" / "datasets--org--d" / "snapshots" / "abc"
+    (snapshot / "data").mkdir(parents=True)
+    (snapshot / "data" / "train.jsonl").write_text('{"instruction": "a", "output": "b"}\n')
+    (snapshot / ".cache").mkdir()
+    (snapshot / ".cache" / "meta.jsonl").write_text("{}\n")
+    assert data_files(snapshot) == [snapshot / "data" / "train.jsonl"]
+
+
+def test_a_window_the_prompts_fill_is_refused():
+    tokenizer = tiny_tokenizer(tiny_records())
+    records = [normalise(record, "") for record in tiny_records()]
+    with pytest.raises(ValueError, match="--seq-len 4: the prompts fill the whole window"):
+        InstructBatches(records, tokenizer, seed=0, batch=2, seq_len=4, world_size=1)
