@@ -117,27 +117,30 @@ def _hub_model_and_dataset(lab) -> tuple[str, str]:
     return models[0], datasets[0]
 
 
+def _train(inventory, out, *args):
+    run = _distributed(inventory, "train", *args, "--json", str(out))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
 @pytest.mark.parametrize("strategy", ["fsdp", "deepspeed"])
 def test_lora_fine_tune_of_a_hub_model_across_the_nodes(lab, inventory, tmp_path, strategy):
-    """Lab 6.3 with a real model: the inventory's first Hub model and dataset, LoRA, both nodes; then a resume
-    from the step-4 checkpoint repeats the uninterrupted run's losses."""
+    """Lab 6.3 with a real model: the inventory's first Hub model and dataset, LoRA, on every node; the adapter is
+    saved. Then a resume from a step-4 checkpoint repeats the uninterrupted run's losses. The resume runs two ranks
+    on the first node: a checkpoint directory is only readable by every rank where the nodes share storage."""
     _first_node(lab)
     model, dataset = _hub_model_and_dataset(lab)
     common = ["--model", model, "--dataset", dataset, "--lora-r", "8", "--lr", "5e-3", "--strategy", strategy,
               "--seq-len", "256"]
-    full, part, resumed = (tmp_path / f"{name}.json" for name in ("full", "part", "resumed"))
-    run = _distributed(inventory, "train", *common, "--steps", "8", "--json", str(full))
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    result = json.loads(full.read_text())
+    result = _train(inventory, tmp_path / "pair.json", *common, "--steps", "8")
     losses = result["losses"]
     assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3, losses
     assert result.get("saved"), "no adapter saved"
-    checkpoints = f"/tmp/spark-lab-checkpoints-{strategy}-{tmp_path.name}"  # on the nodes
-    first = _distributed(inventory, "train", *common, "--steps", "4", "--checkpoint-dir", checkpoints,
-                         "--json", str(part))
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    again = _distributed(inventory, "train", *common, "--steps", "8", "--checkpoint-dir", checkpoints,
-                         "--resume", "--json", str(resumed))
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert json.loads(part.read_text())["losses"] == losses[:4]
-    assert json.loads(resumed.read_text())["losses"] == losses[4:], "a resume repeats the uninterrupted losses"
+    one_node = [*common, "--hosts", lab.hosts[0].name, "--nproc-per-node", "2"]
+    checkpoints = f"/tmp/spark-lab-checkpoints-{strategy}-{tmp_path.name}"
+    whole = _train(inventory, tmp_path / "whole.json", *one_node, "--steps", "8")["losses"]
+    part = _train(inventory, tmp_path / "part.json", *one_node, "--steps", "4", "--checkpoint-dir", checkpoints)
+    resumed = _train(inventory, tmp_path / "resumed.json", *one_node, "--steps", "8", "--checkpoint-dir", checkpoints,
+                     "--resume")
+    assert part["losses"] == whole[:4]
+    assert resumed["losses"] == whole[4:], "a resume repeats the uninterrupted losses"
