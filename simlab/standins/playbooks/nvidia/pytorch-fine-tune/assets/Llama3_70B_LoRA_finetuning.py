@@ -15,13 +15,14 @@
 # limitations under the License.
 #
 
-import argparse
-
 import torch
+import argparse
+import os
 from datasets import load_dataset
-from peft import LoraConfig, TaskType, get_peft_model
-from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import SFTConfig, SFTTrainer
+from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
+from peft import get_peft_model, LoraConfig, TaskType, prepare_model_for_kbit_training
+
 
 # Define prompt templates
 ALPACA_PROMPT_TEMPLATE = """Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.
@@ -47,15 +48,15 @@ def get_alpaca_dataset(eos_token, dataset_size=500):
 def main(args):
     # Load the model and tokenizer
     print(f"Loading model: {args.model_name}")
-    print("Training mode: LoRA")
-
-
+    print(f"Training mode: LoRA")
+    
+    
     # When using FSDP, don't use device_map to avoid loading full model on one device
     # FSDP will handle sharding and device placement
     # With fsdp_cpu_ram_efficient_loading=true in config, model loads on meta device first,
     # then FSDP shards and materializes it across all devices/nodes
     # This prevents OOM when a single node can't hold the full model
-
+    
     model = AutoModelForCausalLM.from_pretrained(
         args.model_name,
         dtype=args.dtype,
@@ -67,17 +68,17 @@ def main(args):
 
     # Prepare model for LoRA training
     print(f"Preparing model for LoRA with rank {args.lora_rank}...")
-
+    
     peft_config = LoraConfig(
         r=args.lora_rank,
-        target_modules=["q_proj", "k_proj", "v_proj", "o_proj",
+        target_modules=["q_proj", "k_proj", "v_proj", "o_proj", 
                         "gate_proj", "up_proj", "down_proj"],
         lora_alpha=16,
         lora_dropout=0,
         task_type=TaskType.CAUSAL_LM
     )
     model = get_peft_model(model, peft_config)
-
+    
     trainable_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total_params = sum(p.numel() for p in model.parameters())
     print(f"Trainable parameters: {trainable_params:,} ({100 * trainable_params / total_params:.2f}%)")
@@ -110,7 +111,7 @@ def main(args):
     if args.use_torch_compile:
         print("Compiling model with torch.compile()...")
         model = torch.compile(model)
-
+        
         # Warmup for torch compile
         print("Running warmup for torch.compile()...")
         SFTTrainer(
@@ -124,16 +125,16 @@ def main(args):
     print(f"\nStarting LoRA fine-tuning for {args.num_epochs} epoch(s)...")
     config["num_train_epochs"] = args.num_epochs
     config["report_to"] = "tensorboard"
-
+    
     trainer = SFTTrainer(
         model=model,
         processing_class=tokenizer,
         train_dataset=dataset,
         args=SFTConfig(**config),
     )
-
+    
     trainer_stats = trainer.train()
-
+    
     # Print training statistics
     print(f"\n{'='*60}")
     print("TRAINING COMPLETED")
@@ -143,7 +144,7 @@ def main(args):
     print(f"Steps per second: {trainer_stats.metrics['train_steps_per_second']:.2f}")
     print(f"Train loss: {trainer_stats.metrics['train_loss']:.4f}")
     print(f"{'='*60}\n")
-
+    
     # Save model if requested
     if args.output_dir:
         print(f"Saving model to {args.output_dir}...")
@@ -154,13 +155,13 @@ def main(args):
 
 def parse_arguments():
     parser = argparse.ArgumentParser(description="Llama 3.1 70B Fine-tuning with LoRA")
-
+    
     # Model configuration
     parser.add_argument("--model_name", type=str, default="meta-llama/Llama-3.1-70B-Instruct",
                         help="Model name or path")
     parser.add_argument("--dtype", type=str, default="bfloat16",
                         help="Model dtype (e.g., float32, float16, bfloat16)")
-
+    
     # Training configuration
     parser.add_argument("--batch_size", type=int, default=4,
                         choices=[1, 2, 4, 8, 16, 32],
@@ -176,27 +177,27 @@ def parse_arguments():
                         help="Learning rate")
     parser.add_argument("--gradient_checkpointing", action=argparse.BooleanOptionalAction, default=True,
                         help="Enable gradient checkpointing to save memory (default: enabled)")
-
+    
     # LoRA configuration
     parser.add_argument("--lora_rank", type=int, default=8,
                         help="LoRA rank")
-
+    
     # Dataset configuration
     parser.add_argument("--dataset_size", type=int, default=500,
                         help="Number of samples to use from dataset")
-
+    
     # Logging configuration
     parser.add_argument("--logging_steps", type=int, default=1,
                         help="Log every N steps")
     parser.add_argument("--log_dir", type=str, default="logs",
                         help="Directory for logs")
-
+    
     # Compilation and saving
     parser.add_argument("--use_torch_compile", action="store_true",
                         help="Use torch.compile() for faster training")
     parser.add_argument("--output_dir", type=str, default=None,
                         help="Directory to save the fine-tuned model")
-
+    
     return parser.parse_args()
 
 
@@ -206,7 +207,7 @@ if __name__ == "__main__":
     print("LLAMA 3.1 70B LoRA FINE-TUNING")
     print(f"{'='*60}")
     print(f"Model: {args.model_name}")
-    print("Training mode: LoRA")
+    print(f"Training mode: LoRA")
     print(f"Batch size: {args.batch_size}")
     print(f"Gradient accumulation: {args.gradient_accumulation_steps}")
     print(f"Effective batch size: {args.batch_size * args.gradient_accumulation_steps}")
@@ -218,5 +219,5 @@ if __name__ == "__main__":
     print(f"Gradient checkpointing: {args.gradient_checkpointing}")
     print(f"Torch compile: {args.use_torch_compile}")
     print(f"{'='*60}\n")
-
+    
     main(args)

@@ -15,13 +15,14 @@
 # limitations under the License.
 #
 
-import argparse
-
 import torch
+import argparse
+import os
 from datasets import load_dataset
-from peft import LoraConfig, TaskType, prepare_model_for_kbit_training
-from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 from trl import SFTConfig, SFTTrainer
+from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
+from peft import get_peft_model, LoraConfig, TaskType, prepare_model_for_kbit_training
+
 
 # Define prompt templates
 ALPACA_PROMPT_TEMPLATE = """Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.
@@ -47,12 +48,12 @@ def get_alpaca_dataset(eos_token, dataset_size=512):
 def main(args):
     # Load the model and tokenizer
     print(f"Loading model: {args.model_name}")
-    print("Training mode: QLoRA (4-bit quantization)")
-
+    print(f"Training mode: QLoRA (4-bit quantization)")
+    
     # Use balanced device map for QLoRA to avoid device placement issues
     # "balanced" distributes model across available GPUs more reliably than "auto"
     device_map_config = "balanced" if torch.cuda.device_count() > 1 else {"": 0}
-
+    
     # Configure 4-bit quantization for QLoRA
     quantization_config = BitsAndBytesConfig(
         load_in_4bit=True,
@@ -61,7 +62,7 @@ def main(args):
         bnb_4bit_compute_dtype=args.dtype,
         bnb_4bit_quant_storage=args.dtype
     )
-
+    
     model = AutoModelForCausalLM.from_pretrained(
         args.model_name,
         quantization_config=quantization_config,
@@ -74,7 +75,7 @@ def main(args):
     # Prepare model for QLoRA training
     print(f"Preparing model for QLoRA (4-bit) with rank {args.lora_rank}...")
     model = prepare_model_for_kbit_training(model)
-
+    
     peft_config = LoraConfig(
         r=args.lora_rank,
         target_modules="all-linear",
@@ -82,7 +83,7 @@ def main(args):
         lora_dropout=0,
         task_type=TaskType.CAUSAL_LM
     )
-
+    
     trainable_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total_params = sum(p.numel() for p in model.parameters())
     print(f"Trainable parameters: {trainable_params:,} ({100 * trainable_params / total_params:.2f}%)")
@@ -113,7 +114,7 @@ def main(args):
     # Train the model
     print(f"\nStarting QLoRA fine-tuning for {args.num_epochs} epoch(s)...")
     config["report_to"] = "tensorboard"
-
+    
     trainer = SFTTrainer(
         model=model,
         processing_class=tokenizer,
@@ -121,9 +122,9 @@ def main(args):
         args=SFTConfig(**config),
         peft_config=peft_config,
     )
-
+    
     trainer_stats = trainer.train()
-
+    
     # Print training statistics
     print(f"\n{'='*60}")
     print("TRAINING COMPLETED")
@@ -133,7 +134,7 @@ def main(args):
     print(f"Steps per second: {trainer_stats.metrics['train_steps_per_second']:.2f}")
     print(f"Train loss: {trainer_stats.metrics['train_loss']:.4f}")
     print(f"{'='*60}\n")
-
+    
     # Save model if requested
     if args.output_dir:
         print(f"Saving model to {args.output_dir}...")
@@ -144,13 +145,13 @@ def main(args):
 
 def parse_arguments():
     parser = argparse.ArgumentParser(description="Llama 3.1 70B Fine-tuning with QLoRA")
-
+    
     # Model configuration
     parser.add_argument("--model_name", type=str, default="unsloth/Meta-Llama-3.1-70B-bnb-4bit",
                         help="Model name or path")
     parser.add_argument("--dtype", type=str, default="bfloat16",
                         help="Model dtype (e.g., float32, float16, bfloat16)")
-
+    
     # Training configuration
     parser.add_argument("--batch_size", type=int, default=8,
                         choices=[1, 2, 4, 8, 16, 32],
@@ -166,21 +167,21 @@ def parse_arguments():
                         help="Learning rate")
     parser.add_argument("--gradient_checkpointing", action="store_true",
                         help="Enable gradient checkpointing to save memory")
-
+    
     # LoRA configuration
     parser.add_argument("--lora_rank", type=int, default=8,
                         help="LoRA rank")
-
+    
     # Dataset configuration
     parser.add_argument("--dataset_size", type=int, default=512,
                         help="Number of samples to use from dataset")
-
+    
     # Logging configuration
     parser.add_argument("--logging_steps", type=int, default=1,
                         help="Log every N steps")
     parser.add_argument("--log_dir", type=str, default="logs",
                         help="Directory for logs")
-
+    
     return parser.parse_args()
 
 
@@ -190,7 +191,7 @@ if __name__ == "__main__":
     print("LLAMA 3.1 70B QLoRA FINE-TUNING")
     print(f"{'='*60}")
     print(f"Model: {args.model_name}")
-    print("Training mode: QLoRA (4-bit quantization)")
+    print(f"Training mode: QLoRA (4-bit quantization)")
     print(f"Batch size: {args.batch_size}")
     print(f"Gradient accumulation: {args.gradient_accumulation_steps}")
     print(f"Effective batch size: {args.batch_size * args.gradient_accumulation_steps}")
@@ -201,5 +202,5 @@ if __name__ == "__main__":
     print(f"Dataset size: {args.dataset_size}")
     print(f"Gradient checkpointing: {args.gradient_checkpointing}")
     print(f"{'='*60}\n")
-
+    
     main(args)

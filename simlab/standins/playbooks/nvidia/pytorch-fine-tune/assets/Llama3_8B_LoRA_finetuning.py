@@ -15,13 +15,13 @@
 # limitations under the License.
 #
 
-import argparse
-
 import torch
+import argparse
 from datasets import load_dataset
-from peft import LoraConfig, TaskType, get_peft_model
-from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import SFTConfig, SFTTrainer
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from peft import get_peft_model, LoraConfig, TaskType
+
 
 # Define prompt templates
 ALPACA_PROMPT_TEMPLATE = """Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.
@@ -91,7 +91,7 @@ def main(args):
     # Compile model for faster training
     print("Compiling model with torch.compile()...")
     model = torch.compile(model)
-
+    
     # Warmup for torch compile
     print("Running warmup for torch.compile()...")
     SFTTrainer(
@@ -111,9 +111,9 @@ def main(args):
         train_dataset=dataset,
         args=SFTConfig(**config),
     )
-
+    
     trainer_stats = trainer.train()
-
+    
     # Print training statistics
     print(f"\n{'='*60}")
     print("TRAINING COMPLETED")
@@ -127,14 +127,14 @@ def main(args):
 
 def parse_arguments():
     parser = argparse.ArgumentParser(description="Llama 3.1 8B Fine-tuning with LoRA")
-
+    
     # Model configuration
     parser.add_argument("--model_name", type=str, default="meta-llama/Llama-3.1-8B-Instruct",
                         help="Model name or path")
     parser.add_argument("--dtype", type=str, default="bfloat16",
                         choices=["float32", "float16", "bfloat16"],
                         help="Model dtype")
-
+    
     # Training configuration
     parser.add_argument("--batch_size", type=int, default=8,
                         help="Per device training batch size")
@@ -146,21 +146,21 @@ def parse_arguments():
                         help="Gradient accumulation steps")
     parser.add_argument("--learning_rate", type=float, default=1e-4,
                         help="Learning rate")
-
+    
     # LoRA configuration
     parser.add_argument("--lora_rank", type=int, default=8,
                         help="LoRA rank")
-
+    
     # Dataset configuration
     parser.add_argument("--dataset_size", type=int, default=512,
                         help="Number of samples to use from dataset")
-
+    
     # Logging configuration
     parser.add_argument("--logging_steps", type=int, default=1,
                         help="Log every N steps")
     parser.add_argument("--log_dir", type=str, default="logs",
                         help="Directory for logs")
-
+    
     return parser.parse_args()
 
 
@@ -177,5 +177,5 @@ if __name__ == "__main__":
     print(f"LoRA rank: {args.lora_rank}")
     print(f"Dataset size: {args.dataset_size}")
     print(f"{'='*60}\n")
-
+    
     main(args)
