@@ -1,9 +1,13 @@
 """simlab.hf_hub, the stand-in Hugging Face Hub, on 127.0.0.1: the routes and headers the clients use (stdlib), then
-the real clients where installed: huggingface_hub downloads, gating, transformers loading the tiny model and a few
-LoRA steps with peft lowering the loss."""
+the real clients where installed, in a subprocess with HF_ENDPOINT: huggingface_hub downloads, gating, transformers
+loading the tiny model and a few LoRA steps with peft lowering the loss."""
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -71,47 +75,76 @@ def test_errors_carry_the_hubs_codes(hub):
     assert json.loads(_call(f"{base}/api/whoami-v2", headers={"Authorization": "Bearer hf_x"})[2])["name"]
 
 
-def test_huggingface_hub_client(hub, tmp_path, monkeypatch):
-    pytest.importorskip("huggingface_hub")
+CLIENT = """
+import json, sys
+from huggingface_hub import HfApi, hf_hub_download, snapshot_download
+from huggingface_hub.errors import GatedRepoError
+MODEL, GATED, DATASET = sys.argv[1:4]
+out = {"snapshot": snapshot_download(MODEL),
+       "dataset": open(hf_hub_download(DATASET, "data/train.jsonl", repo_type="dataset"), "rb").read().decode()}
+try:
+    hf_hub_download(GATED, "config.json", token=False)
+    out["gated"] = "open"
+except GatedRepoError:
+    out["gated"] = "refused"
+out["with_token"] = bool(hf_hub_download(GATED, "config.json", token="hf_lab"))
+out["info_gated"] = HfApi().model_info(GATED).gated
+print(json.dumps(out))
+"""
+
+LORA = """
+import json, sys
+import torch
+from peft import LoraConfig, get_peft_model
+from transformers import AutoModelForCausalLM, AutoTokenizer
+MODEL, rows = sys.argv[1], json.loads(sys.argv[2])
+tok = AutoTokenizer.from_pretrained(MODEL)
+model = get_peft_model(AutoModelForCausalLM.from_pretrained(MODEL),
+                       LoraConfig(r=8, lora_alpha=16, target_modules="all-linear"))
+texts = [tok.apply_chat_template([{"role": "user", "content": r["instruction"]},
+                                  {"role": "assistant", "content": r["output"]}], tokenize=False) for r in rows]
+batch = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+labels = batch.input_ids.masked_fill(batch.attention_mask == 0, -100)
+opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+losses = []
+for _ in range(8):
+    loss = model(**batch, labels=labels).loss
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
+    losses.append(loss.item())
+print(json.dumps(losses))
+"""
+
+
+def _client(script: str, base: str, home, *args: str) -> str:
+    """Run ``script`` with the real clients in a subprocess, HF_ENDPOINT at the stand-in (in this process, httpx
+    and anyio would later meet pyinfra's gevent monkey-patching and hang other tests)."""
+    env = {**os.environ, "HF_ENDPOINT": base, "HF_HOME": str(home), "HF_HUB_DISABLE_TELEMETRY": "1",
+           "HF_HUB_DISABLE_UPDATE_CHECK": "1"}
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _has(*modules: str) -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
+@pytest.mark.skipif(not _has("huggingface_hub"), reason="needs huggingface_hub")
+def test_huggingface_hub_client(hub, tmp_path):
     base, index = hub
-    monkeypatch.setenv("HF_HOME", str(tmp_path))
-    from huggingface_hub import HfApi, hf_hub_download, snapshot_download
-    from huggingface_hub.errors import GatedRepoError
-    path = snapshot_download(MODEL, endpoint=base)
-    assert (tmp_path / "hub").is_dir() and index["repos"][f"models/{MODEL}"]["sha"] in path
-    got = hf_hub_download(DATASET, "data/train.jsonl", repo_type="dataset", endpoint=base)
-    assert open(got, "rb").read() == hf_repos.alpaca_jsonl()
-    with pytest.raises(GatedRepoError):
-        hf_hub_download(GATED, "config.json", endpoint=base, token=False)
-    assert hf_hub_download(GATED, "config.json", endpoint=base, token="hf_lab")
-    assert HfApi(endpoint=base).model_info(GATED).gated == "manual"
+    out = json.loads(_client(CLIENT, base, tmp_path, MODEL, GATED, DATASET))
+    assert index["repos"][f"models/{MODEL}"]["sha"] in out["snapshot"] and out["snapshot"].startswith(str(tmp_path))
+    assert out["dataset"].encode() == hf_repos.alpaca_jsonl()
+    assert (out["gated"], out["with_token"], out["info_gated"]) == ("refused", True, "manual")
 
 
-def test_transformers_and_peft_lower_the_loss(hub, tmp_path, monkeypatch):
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    peft = pytest.importorskip("peft")
+@pytest.mark.skipif(not _has("torch", "transformers", "peft"), reason="needs torch, transformers and peft")
+def test_transformers_and_peft_lower_the_loss(hub, tmp_path):
     base, _ = hub
-    monkeypatch.setenv("HF_HOME", str(tmp_path))
-    monkeypatch.setattr("huggingface_hub.constants.ENDPOINT", base)
-    monkeypatch.setattr("huggingface_hub.constants.HUGGINGFACE_CO_URL_TEMPLATE",
-                        base + "/{repo_id}/resolve/{revision}/{filename}")
-    tok = transformers.AutoTokenizer.from_pretrained(MODEL)
-    model = transformers.AutoModelForCausalLM.from_pretrained(MODEL)
-    model = peft.get_peft_model(model, peft.LoraConfig(r=8, lora_alpha=16, target_modules="all-linear"))
     rows = [json.loads(line) for line in hf_repos.alpaca_jsonl().decode().splitlines()[:16]]
-    texts = [tok.apply_chat_template([{"role": "user", "content": r["instruction"]},
-                                      {"role": "assistant", "content": r["output"]}], tokenize=False) for r in rows]
-    batch = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-    labels = batch.input_ids.masked_fill(batch.attention_mask == 0, -100)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
-    losses = []
-    for _ in range(8):
-        loss = model(**batch, labels=labels).loss
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-        losses.append(loss.item())
+    losses = json.loads(_client(LORA, base, tmp_path, MODEL, json.dumps(rows)))
     assert losses[-1] < losses[0] - 0.1
 
 
