@@ -48,11 +48,3 @@ def workloads_of(setting: Setting) -> list[Workload]:
 def heavy_units(setting: Setting) -> list[str]:
     """The units of this host's heavy workloads: each conflicts with all the others."""
     return [w.unit for w in workloads_of(setting) if w.heavy and w.unit]
-
-
-def by_name(setting: Setting, name: str) -> Workload:
-    """The workload called ``name``; KeyError lists the known ones."""
-    found = {w.name: w for w in workloads_of(setting)}
-    if name not in found:
-        raise KeyError(f"no workload {name!r} on this host; known: {', '.join(sorted(found))}")
-    return found[name]

@@ -44,10 +44,6 @@ class Workload:
     # Laptop port -> host port for the `ssh -L` line, where a UI hard-codes a port (the chatbot's websocket).
     tunnels: Mapping[int, int] = field(default_factory=dict)
 
-    @property
-    def on_demand(self) -> bool:
-        return self.unit is not None and not self.boot
-
 
 def check(workloads: list[Workload]) -> None:
     """The memory policy and the port plan of one host."""
