@@ -98,6 +98,11 @@ sim_sparks = (
         "hf_models": ["nvidia-lab/Llama-3.2-tiny-Instruct",
                       {"repo": "meta-llama-lab/Llama-3.2-tiny-Instruct", "gated": True}],
         "hf_datasets": ["nvidia-lab/alpaca-tiny", "nvidia-lab/OIG-tiny"],
+        # The short LoRA check on the tiny model: a learning rate that moves its random weights within 20 steps.
+        "finetune_check_model": "nvidia-lab/Llama-3.2-tiny-Instruct",
+        "finetune_check_dataset": "nvidia-lab/alpaca-tiny",
+        "finetune_check_template": "llama3",
+        "finetune_check_lr": 1e-2,
         "llama_factory_enabled": False,
         "hf_endpoint": "http://10.99.0.1:8081",
         "hf_env": {"HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_UPDATE_CHECK": "1", "HF_HUB_DISABLE_XET": "1"},

@@ -27,6 +27,14 @@ DEFAULTS = {
     # The playbooks' defaults, none gated: Unsloth's model, LLaMA Factory's, the PyTorch lab's dataset.
     "hf_models": ["unsloth/Phi-3.5-mini-instruct", "Qwen/Qwen3-4B-Instruct-2507"],
     "hf_datasets": ["tatsu-lab/alpaca"],
+    # The short LoRA check of every environment (`python -m sparklab.finetune`): a model and an Alpaca-format
+    # dataset (downloaded with the ones above), LLaMA Factory's chat template for the model, steps, learning rate.
+    # The default is LLaMA Factory's lab model (not gated); NeMo keeps its recipe's own dataset (SQuAD).
+    "finetune_check_model": "Qwen/Qwen3-4B-Instruct-2507",
+    "finetune_check_dataset": "tatsu-lab/alpaca",
+    "finetune_check_template": "qwen3_nothink",
+    "finetune_check_steps": 20,
+    "finetune_check_lr": 2e-4,
 }
 
 
@@ -42,8 +50,12 @@ def hub_env() -> dict[str, str]:
     return env
 
 
-def _entries(key: str) -> list[tuple[str, bool]]:
-    return [(e, False) if isinstance(e, str) else (e["repo"], bool(e.get("gated"))) for e in knob(key)]
+def _entries(key: str, check: str) -> list[tuple[str, bool]]:
+    """The repos of ``key`` and, when it is not among them, the short check's (a path on the Spark is no repo)."""
+    entries = [(e, False) if isinstance(e, str) else (e["repo"], bool(e.get("gated"))) for e in knob(key)]
+    if not knob(check).startswith(("/", "~", ".")) and knob(check) not in {repo for repo, _ in entries}:
+        entries.append((knob(check), False))
+    return entries
 
 
 @deploy("Hugging Face cache", data_defaults=DEFAULTS)
@@ -58,8 +70,9 @@ def hf_cache(download_image: str | None = None):
     if download_image is None:
         return
     env = [a for k, v in sorted(hub_env().items()) for a in ("-e", f"{k}={v}")]
-    for key, kind in (("hf_models", "model"), ("hf_datasets", "dataset")):
-        for repo, gated in _entries(key):
+    for key, check, kind in (("hf_models", "finetune_check_model", "model"),
+                             ("hf_datasets", "finetune_check_dataset", "dataset")):
+        for repo, gated in _entries(key, check):
             if gated and not token:
                 host_secrets.skipped(f"Hugging Face {kind} {repo}", "gated; needs secrets.hf_token")
                 continue

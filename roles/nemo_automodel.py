@@ -16,6 +16,9 @@ DEFAULTS = {
     "nemo_image": "nvcr.io/nvidia/nemo-automodel:26.02",
     # Where the image's finetune.py writes checkpoints/ (its working directory in the playbook).
     "nemo_workdir": "/opt/Automodel",
+    # The recipe of the short check (`python -m sparklab.finetune --env nemo`): the playbook's LoRA example, run with
+    # its own overrides (model, --packed_sequence.packed_sequence_size 1024, --step_scheduler.max_steps).
+    "nemo_finetune_recipe": "examples/llm_finetune/llama3_2/llama3_2_1b_squad_peft.yaml",
 }
 
 

@@ -12,12 +12,11 @@ agentic-rag). Exit status: 0 done, 1 a workload did not become healthy, 2 usage,
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from sparklab import lab_switch
-from sparklab.sshconfig import ssh_argv
+from sparklab.remote import Remote
 from sparklab.toolcli import FAIL, PASS, USAGE, UsageError, load_inventory_hosts
 from sparklab.workloads import Workload, from_json
 
@@ -25,36 +24,18 @@ from sparklab.workloads import Workload, from_json
 GPU_MEMORY = "nvidia-smi --query-compute-apps=used_memory --format=csv,noheader,nounits"
 
 
-class Host:
-    """One inventory host reached over SSH with the inventory's settings, as root (sudo -n otherwise)."""
+class Host(Remote):
+    """An inventory host and its workloads."""
 
     def __init__(self, data: dict):
-        self.name, self.ssh = data["name"], data["ssh"]
+        super().__init__(data)
         self.workloads = [from_json(w) for w in data["workloads"]]
-        self.user = self.ssh.get("ssh_user") or "root"
-
-    @property
-    def target(self) -> str:
-        return f"{self.user}@{self.ssh['ssh_hostname']}"
-
-    def run(self, command: str) -> tuple[int, str]:
-        sudo = "" if self.user == "root" else "sudo -n "
-        argv = [*ssh_argv(self.ssh, self.user, *(["-i", self.ssh["ssh_key"]] if self.ssh.get("ssh_key") else [])),
-                f"{sudo}sh -c {_quote(command)}"]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
-        if done.returncode == 255:
-            raise UsageError(f"{self.name}: ssh failed: {done.stderr.strip()}")
-        return done.returncode, done.stdout + done.stderr
 
     def workload(self, name: str) -> Workload:
         for w in self.workloads:
             if w.name == name:
                 return w
         raise UsageError(f"{self.name}: no workload {name!r}; known: {', '.join(w.name for w in self.workloads)}")
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def _start(host: Host, name: str, timeout: float) -> tuple[bool, list[str]]:

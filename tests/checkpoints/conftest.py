@@ -21,7 +21,7 @@ from sparklab.sshconfig import ssh_config_text
 # Items that need the pair are checked once per lab and reported in this column.
 LAB_COLUMN = "lab"
 # Parameters that make one item per engine or per lab (the host is the column).
-PER_ITEM = ("engine", "rag_lab", "strategy", "env")
+PER_ITEM = ("engine", "rag_lab", "strategy", "env", "finetune_env")
 
 
 def pytest_configure(config):

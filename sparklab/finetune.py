@@ -1,0 +1,177 @@
+"""A short LoRA fine-tune of each level-4 environment, on demand:
+
+    python -m sparklab.finetune --inventory FILE [--host NAME] [--env pytorch|unsloth|llama-factory|nemo|all]
+                                [--steps N] [--model M] [--dataset D] [--out runs]
+
+Each run trains N steps of LoRA on the inventory's check model and dataset (``finetune_check_*``), inside the
+environment a student uses, in a run folder ``~/finetune-runs/<stamp>-<env>`` on the Spark that keeps its script,
+log and adapter (``sh run.sh`` there runs it again). Hosts run in parallel, the environments of a host one after
+the other (one GPU). It prints a table and the JSON result, and writes ``result.json``, ``summary.md`` and
+``loss.png`` (every run's loss curve) to a local folder ``<out>/finetune-<stamp>/`` along with each run's logs.
+
+A run passes when it exits 0, its loss falls and its adapter or checkpoint exists. Unsloth and NeMo need a GPU:
+without one they are not applicable (N/A), not failed. Exit status: 0 every run that could run passed,
+1 a run failed, 2 usage, inventory or SSH error, or nothing could run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import tarfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from shlex import quote
+
+from sparklab import finetune_report
+from sparklab.finetune_logs import Curve
+from sparklab.finetune_runs import ENVS, NO_GPU, Check, Env
+from sparklab.remote import Remote
+from sparklab.toolcli import FAIL, PASS, USAGE, UsageError, load_inventory_hosts
+
+RUNS = "finetune-runs"
+
+
+@dataclass
+class Run:
+    host: str
+    env: str
+    status: str  # PASS, FAIL or N/A
+    reason: str = ""
+    folder: str = ""  # the run folder on the Spark
+    artifact: str = ""
+    seconds: float = 0.0
+    curve: Curve = field(default_factory=Curve)
+
+
+class Spark(Remote):
+    def __init__(self, data: dict):
+        super().__init__(data)
+        self.lab_user, self.settings = data["lab_user"], data["settings"]
+
+    @property
+    def runs_dir(self) -> str:
+        """Where run folders go: the lab user's home (``~user`` for the shell on the Spark)."""
+        return f"~{self.lab_user}/{RUNS}"
+
+    def check(self, args) -> Check:
+        s = self.settings
+        return Check(model=args.model or s["finetune_check_model"], dataset=args.dataset or s["finetune_check_dataset"],
+                     steps=args.steps or s["finetune_check_steps"], lr=args.lr or s["finetune_check_lr"],
+                     template=s["finetune_check_template"])
+
+
+def _tar(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _collected(data: bytes, local: Path) -> dict[str, str]:
+    """The files read back from the run folder, also saved under ``local``."""
+    files = {}
+    if not data:
+        return files
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for member in tar.getmembers():
+            if member.isfile():
+                text = tar.extractfile(member).read()
+                name = member.name.removeprefix("./")
+                (local / name).parent.mkdir(parents=True, exist_ok=True)
+                (local / name).write_bytes(text)
+                files[name] = text.decode(errors="replace")
+    return files
+
+
+def _last_lines(text: str, n: int = 3) -> str:
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-n:])
+
+
+def run_env(spark: Spark, env: Env, check: Check, stamp: str, local: Path, timeout: float) -> Run:
+    if env.enabled_by and not spark.settings.get(env.enabled_by, True):
+        return Run(spark.name, env.name, "N/A", f"{env.enabled_by} is off in the inventory")
+    plan = env.plan(check, spark.settings)
+    folder = f"{spark.runs_dir}/{stamp}-{env.name}"
+    cd = f"mkdir -p {folder} && cd {folder}"
+    files = {**plan.files, "run.sh": plan.script.encode()}
+    status, _, err = spark.run_bytes(f"{cd} && tar -x", stdin=_tar(files), as_user=spark.lab_user)
+    if status != 0:
+        return Run(spark.name, env.name, "FAIL", f"cannot write {folder}: {err.strip()}", folder)
+    started = time.monotonic()
+    status, _, err = spark.run_bytes(f"{cd} && sh run.sh > train.log 2>&1", timeout=timeout, as_user=spark.lab_user)
+    seconds = time.monotonic() - started
+    wanted = " ".join(quote(name) for name in (*plan.collect, "run.sh"))
+    _, data, _ = spark.run_bytes(f"cd {folder} && tar -c --ignore-failed-read {wanted} 2>/dev/null",
+                                 as_user=spark.lab_user)
+    files = _collected(data, local / spark.name / env.name)
+    artifact = f"{folder}/{plan.artifact}"
+    present, _, _ = spark.run_bytes(f"cd {folder} && test -e {quote(plan.artifact)}", as_user=spark.lab_user)
+    run = Run(spark.name, env.name, "PASS", folder=folder, artifact=artifact, seconds=seconds,
+              curve=env.curve(files))
+    log = files.get("train.log", err)
+    if status == NO_GPU:
+        run.status, run.reason = "N/A", _last_lines(log, 1)
+    elif status != 0:
+        run.status, run.reason = "FAIL", f"exit {status}: {_last_lines(log)}"
+    elif not run.curve.losses:
+        run.status, run.reason = "FAIL", "no loss was logged"
+    elif not run.curve.lowered():
+        run.status, run.reason = "FAIL", "the loss did not fall"
+    elif present != 0:
+        run.status, run.reason = "FAIL", f"no {plan.artifact} in the run folder"
+    return run
+
+
+def run_host(spark: Spark, envs: list[Env], args, stamp: str, local: Path) -> list[Run]:
+    check = spark.check(args)
+    return [run_env(spark, env, check, stamp, local, args.timeout) for env in envs]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sparklab.finetune", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inventory", required=True, help="pyinfra inventory file (e.g. inventories/one_spark.py)")
+    parser.add_argument("--host", action="append", help="only this host (repeatable; default: all)")
+    parser.add_argument("--env", action="append", choices=[*ENVS, "all"],
+                        help="environment (repeatable; default: all)")
+    parser.add_argument("--steps", type=int, help="LoRA steps (default: finetune_check_steps)")
+    parser.add_argument("--model", help="hub name or path on the Spark (default: finetune_check_model)")
+    parser.add_argument("--dataset", help="hub name or path on the Spark (default: finetune_check_dataset)")
+    parser.add_argument("--lr", type=float, help="learning rate (default: finetune_check_lr)")
+    parser.add_argument("--out", default="runs", help="local folder for the report (runs)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per run (3600)")
+    args = parser.parse_args(argv)
+    names = list(ENVS) if not args.env or "all" in args.env else list(dict.fromkeys(args.env))
+    try:
+        sparks = [Spark(h) for h in load_inventory_hosts("sparklab.finetune_inventory", args.inventory)]
+        if args.host:
+            unknown = sorted(set(args.host) - {s.name for s in sparks})
+            if unknown:
+                raise UsageError(f"no host {unknown[0]} in {args.inventory}")
+            sparks = [s for s in sparks if s.name in args.host]
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        local = finetune_report.new_folder(Path(args.out), stamp)
+        with ThreadPoolExecutor(max_workers=max(1, len(sparks))) as pool:
+            runs = [r for rs in pool.map(lambda s: run_host(s, [ENVS[n] for n in names], args, stamp, local), sparks)
+                    for r in rs]
+    except UsageError as error:
+        print(f"finetune: {error}", file=sys.stderr)
+        return USAGE
+    result = finetune_report.write(local, runs)
+    print(finetune_report.table(runs))
+    print(json.dumps(result, indent=2))
+    print(f"report: {local}", file=sys.stderr)
+    if any(r.status == "FAIL" for r in runs):
+        return FAIL
+    return PASS if any(r.status == "PASS" for r in runs) else USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
