@@ -99,6 +99,17 @@ def test_a_gated_model_without_token_is_skipped_naming_it(dgx_os, caplog):
     assert "Hugging Face model meta-llama/Llama-3.1-8B-Instruct: skipped (gated; needs secrets.hf_token)" in caplog.text
 
 
+def test_the_short_checks_model_and_dataset_are_downloaded_even_when_not_listed(dgx_os):
+    planned = _plan(dgx_os, hf_models=[], hf_datasets=[], finetune_check_model="Qwen/Qwen3-0.6B",
+                    finetune_check_dataset="/data/alpaca.jsonl")
+    assert [n.split(" | ")[1] for n in planned if " downloaded" in n and n.startswith("Hugging Face cache")] == [
+        "Hugging Face model Qwen/Qwen3-0.6B downloaded"]  # a path on the Spark is not downloaded
+    names = list(planned)
+    home_cache = planned["Hugging Face cache | ~/.cache"].shell()
+    assert "chown nvidia:nvidia /home/nvidia/.cache" in home_cache, home_cache  # not root's, made on the way
+    assert names.index("Hugging Face cache | ~/.cache") < names.index("Hugging Face cache | Hugging Face cache")
+
+
 def test_changing_one_pin_rebuilds_exactly_that_environment(planned, dgx_os):
     changed = _plan(dgx_os, unsloth_no_deps=["unsloth==2025.12.4", "unsloth_zoo==2025.12.4", "bitsandbytes==0.48.2"])
 
