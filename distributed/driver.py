@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from distributed.launch import launchers
+from distributed.launch import checkpoint_sync, launchers
 from distributed.launch.cluster import nodes_from_inventory
 from distributed.launch.jobs import run_jobs
 from distributed.nccl_tests import binaries
@@ -134,6 +134,8 @@ def default_save_dir(args, run_dir: Path) -> str | None:
 def run_ranks(args) -> int:
     check_worker_options(args)
     nodes = nodes_from_inventory(args.inventory, args.hosts) if args.inventory else None
+    if args.command == "train" and args.resume and nodes and len(nodes) > 1:
+        checkpoint_sync.share(nodes, args.checkpoint_dir)  # each node has only its ranks' part of it
     run_dir = new_run_dir(args.run_dir, args.command)
     if args.command == "train":
         args.save_dir = default_save_dir(args, run_dir)

@@ -20,18 +20,20 @@ class Remote:
     def target(self) -> str:
         return f"{self.user}@{self.ssh['ssh_hostname']}"
 
-    def run_bytes(self, command: str, *, timeout: float = 120, stdin: bytes | None = None,
-                  as_user: str | None = None) -> tuple[int, bytes, str]:
-        """(exit status, stdout, stderr) of ``command`` in ``sh``; UsageError when SSH itself fails."""
+    def argv(self, command: str, as_user: str | None = None) -> list[str]:
+        """`ssh` argv running ``command`` in ``sh`` on this host, as root or as ``as_user``."""
         shell = f"sh -c {quote(command)}"
         if as_user:
             shell = f"sudo -u {quote(as_user)} -H {shell}"
-        elif self.user != "root":
-            shell = f"sudo -n {shell}"
-        argv = [*ssh_argv(self.ssh, self.user, *(["-i", self.ssh["ssh_key"]] if self.ssh.get("ssh_key") else [])),
-                ("sudo -n " if as_user and self.user != "root" else "") + shell]
-        done = subprocess.run(argv, input=stdin if stdin is not None else b"", capture_output=True, timeout=timeout,
-                              check=False)
+        sudo = "sudo -n " if self.user != "root" else ""
+        return [*ssh_argv(self.ssh, self.user, *(["-i", self.ssh["ssh_key"]] if self.ssh.get("ssh_key") else [])),
+                sudo + shell]
+
+    def run_bytes(self, command: str, *, timeout: float = 120, stdin: bytes | None = None,
+                  as_user: str | None = None) -> tuple[int, bytes, str]:
+        """(exit status, stdout, stderr) of ``command``; UsageError when SSH itself fails."""
+        done = subprocess.run(self.argv(command, as_user), input=stdin if stdin is not None else b"",
+                              capture_output=True, timeout=timeout, check=False)
         stderr = done.stderr.decode(errors="replace")
         if done.returncode == 255:
             raise UsageError(f"{self.name}: ssh failed: {stderr.strip()}")
