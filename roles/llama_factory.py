@@ -22,9 +22,14 @@ DEFAULTS = {
     "llama_factory_commit": "7af909522a951e3ad9f022ea6f88b6755257eaa5",
     # PyTorch's CUDA 13.0 wheels (the playbook's index) and the trio that matches: torchaudio's last release
     # is 2.11, which pins torch 2.11.
+    # "" or None: no --index-url (the torch trio then comes from wherever llama_factory_pip_args say).
     "llama_factory_torch_index": "https://download.pytorch.org/whl/cu130",
     "llama_factory_torch": ["torch==2.11.0", "torchvision==0.26.0", "torchaudio==2.11.0"],
     "llama_factory_extras": "metrics",
+    # pip options of both installs; None: base_pip_args (PyPI by default). Its own knob because LLaMA Factory's
+    # requirements are a resolution of their own (torch 2.11, transformers <=5.6, ...): a site (or the simulated
+    # lab) whose base_pip_args name one local wheelhouse points this one at LLaMA Factory's.
+    "llama_factory_pip_args": None,
 }
 
 
@@ -42,7 +47,8 @@ def llama_factory():
     apt.packages(name="LLaMA Factory host packages", packages=["git", "python3-venv"])
     git_checkout(name=f"LLaMA-Factory at {data.llama_factory_commit[:12]}", src=data.llama_factory_repo_url,
                  dest=source, commit=data.llama_factory_commit, user=user)
-    pip_args = [QuoteString(a) for a in knob("base_pip_args")]
+    own_args = data.llama_factory_pip_args
+    pip_args = [QuoteString(a) for a in (knob("base_pip_args") if own_args is None else own_args)]
     torch = [QuoteString(p) for p in data.llama_factory_torch]
     index = [] if not data.llama_factory_torch_index else ["--index-url", QuoteString(data.llama_factory_torch_index)]
     as_user = StringCommand("sudo -u", QuoteString(user), "-H")
