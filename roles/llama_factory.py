@@ -30,6 +30,9 @@ DEFAULTS = {
     # requirements are a resolution of their own (torch 2.11, transformers <=5.6, ...): a site (or the simulated
     # lab) whose base_pip_args name one local wheelhouse points this one at LLaMA Factory's.
     "llama_factory_pip_args": None,
+    # TMPDIR of those installs (pip stages every wheel there, ~3.5 GB with torch's CUDA libraries); None: the
+    # system's. For hosts whose /tmp is a small tmpfs (the simulated lab's nspawn hosts have 2.4 GB).
+    "llama_factory_tmpdir": None,
 }
 
 
@@ -52,7 +55,8 @@ def llama_factory():
     torch = [QuoteString(p) for p in data.llama_factory_torch]
     index = [] if not data.llama_factory_torch_index else ["--index-url", QuoteString(data.llama_factory_torch_index)]
     as_user = StringCommand("sudo -u", QuoteString(user), "-H")
-    pip = StringCommand(as_user, QuoteString(f"{venv()}/bin/pip"), "install", "-q")
+    tmpdir = [] if not data.llama_factory_tmpdir else ["env", QuoteString(f"TMPDIR={data.llama_factory_tmpdir}")]
+    pip = StringCommand(as_user, *tmpdir, QuoteString(f"{venv()}/bin/pip"), "install", "-q")
     pins = " ".join([data.llama_factory_commit, *data.llama_factory_torch, data.llama_factory_extras])
     when_changed("LLaMA Factory venv", f"{venv()}/.spark-lab-installed", pins, [
         StringCommand("test -x", QuoteString(f"{venv()}/bin/pip"), "||", as_user, "python3 -m venv",
