@@ -25,6 +25,9 @@ DEFAULTS = {
     # "" or None: no --index-url (the torch trio then comes from wherever llama_factory_pip_args say).
     "llama_factory_torch_index": "https://download.pytorch.org/whl/cu130",
     "llama_factory_torch": ["torch==2.11.0", "torchvision==0.26.0", "torchaudio==2.11.0"],
+    # v0.9.5's pyproject declares no extras any more: pip warns "llamafactory 0.9.5 does not provide the extra
+    # 'metrics'" and installs none; its metrics packages (nltk, jieba, rouge-chinese: predict_with_generate's
+    # BLEU/ROUGE) are in requirements/metrics.txt, which neither the playbook nor this role installs.
     "llama_factory_extras": "metrics",
     # pip options of both installs; None: base_pip_args (PyPI by default). Its own knob because LLaMA Factory's
     # requirements are a resolution of their own (torch 2.11, transformers <=5.6, ...): a site (or the simulated
