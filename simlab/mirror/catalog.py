@@ -384,11 +384,13 @@ HOST_PYTHON = "3.11.2"
 # pyproject caps transformers (<=5.6), datasets (<=4.0), peft (<=0.18.1), accelerate, trl and gradio below the
 # wheelhouse's versions, and it imports torchaudio, whose last release (2.11) pins torch 2.11: PyPI's torch 2.11
 # is its CUDA build (with the nvidia-* wheels, ~3.5 GB), which runs on CPU; no CPU build of 2.11 is reachable here.
-# hatchling is LLaMA-Factory's build backend: the editable install builds with it, isolated, from this wheelhouse.
+# hatchling is LLaMA-Factory's build backend: the editable install builds with it (and editables, which hatchling
+# asks for to build editable), isolated, from this wheelhouse.
 LLAMA_FACTORY_VERSION = "0.9.5"
 LLAMA_FACTORY_TORCH = ["torch==2.11.0", "torchvision==0.26.0", "torchaudio==2.11.0"]  # roles.llama_factory's pins
 OWN_WHEELHOUSES: dict[str, list[str]] = {
-    "wheels-llama-factory": [f"llamafactory[metrics]=={LLAMA_FACTORY_VERSION}", *LLAMA_FACTORY_TORCH, "hatchling"],
+    "wheels-llama-factory": [f"llamafactory[metrics]=={LLAMA_FACTORY_VERSION}", *LLAMA_FACTORY_TORCH, "hatchling",
+                             "editables"],
 }
 # Site-packages layers of images (IMAGES "site_packages"): these and their dependencies, resolved from the wheelhouse.
 SITE_PACKAGES: dict[str, list[str]] = {
