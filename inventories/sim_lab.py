@@ -91,7 +91,7 @@ sim_sparks = (
         # on DNS, and telemetry has nowhere to go.
         # Level 4 on CPU: the environments take the wheelhouse's versions (one resolution: transformers 5.24) over
         # the CPU PyTorch stand-in image; Unsloth's --no-deps pins are the roles' own; the tiny models and datasets
-        # of the stand-in Hub; LLaMA Factory's wheel set (torch 2.11 trio, gradio…) is not in the mirror yet.
+        # of the stand-in Hub.
         "finetune_docker_args": ["--ipc=host", "--ulimit", "stack=67108864"],
         "pytorch_finetune_pip": ["transformers==5.24.0", "peft==0.21.2", "datasets==5.2.0"],
         "unsloth_pip": ["transformers==5.24.0", "peft==0.21.2", "datasets==5.2.0"],
@@ -103,7 +103,17 @@ sim_sparks = (
         "finetune_check_dataset": "nvidia-lab/alpaca-tiny",
         "finetune_check_template": "llama3",
         "finetune_check_lr": 1e-2,
-        "llama_factory_enabled": False,
+        # LLaMA Factory: the real v0.9.5 source, served by the mirror from its PyPI sdist (simlab/mirror/ builds the
+        # repo byte for byte; a unit test keeps this pin in step), and its own wheel set (one pip resolution apart
+        # from files/wheels/: PyPI's torch 2.11 trio, a CUDA build that runs on CPU, transformers 5.6, gradio...).
+        # No --index-url: the trio is in that wheelhouse. --no-cache-dir: ~3 GB of wheels not kept twice per host;
+        # pip stages them in /var/tmp (disk): the hosts' /tmp is nspawn's 2.4 GB tmpfs.
+        "llama_factory_repo_url": "http://10.99.0.1:8080/git/hiyouga/LLaMA-Factory.git",
+        "llama_factory_commit": "6ef619e9199e83e939d986a0988a7b122d62b2b2",
+        "llama_factory_torch_index": "",
+        "llama_factory_pip_args": ["--no-cache-dir", "--no-index", "--find-links",
+                                   "http://10.99.0.1:8080/files/wheels-llama-factory/", "--trusted-host", "10.99.0.1"],
+        "llama_factory_tmpdir": "/var/tmp",
         "hf_endpoint": "http://10.99.0.1:8081",
         "hf_env": {"HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_UPDATE_CHECK": "1", "HF_HUB_DISABLE_XET": "1"},
         "secrets": {

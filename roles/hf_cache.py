@@ -63,7 +63,8 @@ def hf_cache(download_image: str | None = None):
     """``download_image``: an image with the `hf` CLI (the PyTorch environment) that downloads as the lab user."""
     data = host.data
     user, cache = data.lab_user, cache_dir()
-    # ~/.cache first, as the lab user: created by root on the way to the cache, it would lock the user out of it
+    # ~/.cache first, the lab user's: made as root by the cache's `mkdir -p`, it kept pip, matplotlib and torch
+    # from caching there (LLaMA Factory's plot_loss: "mkdir -p failed for path ~/.cache/matplotlib").
     files.directory(name="~/.cache", path=f"{home()}/.cache", user=user, group=user)
     files.directory(name="Hugging Face cache", path=cache, user=user, group=user, mode="755")
     token = host_secrets.optional("hf_token")

@@ -348,13 +348,20 @@ OLLAMA_FILES: list[tuple[str, str, int]] = [
 ]
 
 # Stand-in git repositories, bare, served over git's dumb HTTP protocol at git/<name>.git: one commit on
-# "branch" of every file under simlab/standins/<source>/ (no __pycache__), with a fixed author, committer and
-# date, so the commit SHA is the same on every build; inventories/sim_lab.py pins it (a unit test keeps it in step).
+# "branch" of every file under simlab/standins/<source>/ (no __pycache__), or of the files of a PyPI "sdist", with a
+# fixed author, committer and date, so the commit SHA is the same on every build; inventories/sim_lab.py pins it (a
+# unit test keeps it in step).
 GIT_REPOS: dict[str, dict] = {
     # https://github.com/NVIDIA/dgx-spark-playbooks at 0db7c141da60870ca6ed5c99436320f4e35cd531 (same paths)
     "NVIDIA/dgx-spark-playbooks": {"source": "playbooks", "branch": "main"},
     # https://github.com/NVIDIA/workbench-example-agentic-rag at b8b36f8db9334e3740b8c5a6a468fd929d65e12d
     "NVIDIA/workbench-example-agentic-rag": {"source": "agentic-rag", "branch": "main"},
+    # Not a stand-in: the real LLaMA-Factory v0.9.5 source (https://github.com/hiyouga/LLaMA-Factory at
+    # 7af909522a951e3ad9f022ea6f88b6755257eaa5), from its PyPI sdist (the repository's files less the sdist's
+    # PKG-INFO), downloaded once into <cache>/downloads/ and checked against its sha256.
+    "hiyouga/LLaMA-Factory": {"sdist": {"requirement": "llamafactory==0.9.5", "file": "llamafactory-0.9.5.tar.gz",
+                                        "sha256": "1702c0bfb864e80577a59521d2edcacd2aab05ec6aee06188fcba335a589681f"},
+                              "branch": "main"},
 }
 GIT_IDENTITY = {"name": "Sparklab simulated lab", "email": "lab@sparklab.invalid", "date": "2025-01-01T00:00:00Z"}
 
@@ -372,6 +379,19 @@ SDIST_WHEELS: dict[str, list[str]] = {"deepspeed==0.19.8": ["torch==2.13.0", "nu
 # Installed by the roles with --no-deps, as the Unsloth playbook does (roles.unsloth's pins): served, not resolved.
 NO_DEPS_WHEELS: list[str] = ["unsloth==2025.12.5", "unsloth_zoo==2025.12.4", "bitsandbytes==0.48.2"]
 HOST_PYTHON = "3.11.2"
+# Wheelhouses of their own, each one pip resolution apart from WHEELS, served at files/<name>/ and cached apart
+# (<cache>/wheels/<name>-<key>/). "wheels-llama-factory": LLaMA Factory's set (roles.llama_factory, lab 4.3): its
+# pyproject caps transformers (<=5.6), datasets (<=4.0), peft (<=0.18.1), accelerate, trl and gradio below the
+# wheelhouse's versions, and it imports torchaudio, whose last release (2.11) pins torch 2.11: PyPI's torch 2.11
+# is its CUDA build (with the nvidia-* wheels, ~3.5 GB), which runs on CPU; no CPU build of 2.11 is reachable here.
+# hatchling is LLaMA-Factory's build backend: the editable install builds with it (and editables, which hatchling
+# asks for to build editable), isolated, from this wheelhouse.
+LLAMA_FACTORY_VERSION = "0.9.5"
+LLAMA_FACTORY_TORCH = ["torch==2.11.0", "torchvision==0.26.0", "torchaudio==2.11.0"]  # roles.llama_factory's pins
+OWN_WHEELHOUSES: dict[str, list[str]] = {
+    "wheels-llama-factory": [f"llamafactory[metrics]=={LLAMA_FACTORY_VERSION}", *LLAMA_FACTORY_TORCH, "hatchling",
+                             "editables"],
+}
 # Site-packages layers of images (IMAGES "site_packages"): these and their dependencies, resolved from the wheelhouse.
 SITE_PACKAGES: dict[str, list[str]] = {
     "pytorch": ["pip==26.3", "setuptools", "torch==2.13.0", "numpy==2.4.6", "transformers==5.24.0", "peft==0.21.2",

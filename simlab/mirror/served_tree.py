@@ -17,7 +17,7 @@ from .lab_cache import locked_cache
 from .signed_repos import build_repo
 from .signing import ensure_key, gpg, kill_agent
 from .standin_debs import build_deb
-from .wheelhouse import copy_wheelhouse
+from .wheelhouse import copy_own, copy_wheelhouse
 
 STAMP_NAME = ".sparklab-mirror.stamp"
 FORMAT = "sparklab-mirror/1"
@@ -92,7 +92,8 @@ def build(dest: Path, base_url: str = catalog.MIRROR_URL) -> None:
                 sums.append(f"{sha256(data)}  {rel}\n")
             (files / "SHA256SUMS").write_text("".join(sorted(sums, key=lambda s: s[66:])))
             copy_wheelhouse(cache, files / "wheels")
-            git_repos.build_all(out / "git")
+            copy_own(cache, files)
+            git_repos.build_all(out / "git", cache)
             hf_repos.build_hub(out / "hub")
 
             for p in [out, *out.rglob("*")]:

@@ -6,6 +6,9 @@ Packages PyPI has only as an sdist (``catalog.SDIST_WHEELS``: DeepSpeed) are bui
 from the wheelhouse: CPU torch), cached apart (``<cache>/wheels/built-<key>/``), then put in the wheelhouse so
 that a second ``pip download`` adds their dependencies. ``resolve(house, requirements)`` gives the wheels pip
 would install for ``requirements`` from the wheelhouse alone (the stand-in PyTorch image's site-packages).
+
+``catalog.OWN_WHEELHOUSES`` are resolutions of their own (LLaMA Factory's: torch 2.11, transformers <=5.6, ...),
+downloaded once per list into ``<cache>/wheels/<name>-<key>/`` and served at ``files/<name>/`` (``copy_own``).
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
-from .catalog import HOST_PYTHON, NO_DEPS_WHEELS, SDIST_WHEELS, WHEELS
+from .catalog import HOST_PYTHON, NO_DEPS_WHEELS, OWN_WHEELHOUSES, SDIST_WHEELS, WHEELS
 from .host_tools import log, run
 
 
@@ -92,6 +95,28 @@ def _no_deps_wheels(cache: Path) -> Path:
                  HOST_PYTHON, "--dest", str(house), *NO_DEPS_WHEELS])
         (house / ".complete").touch()
     return house
+
+
+def own_wheelhouse(cache: Path, name: str) -> Path:
+    """OWN_WHEELHOUSES[name] and their dependencies, one resolution, downloaded from PyPI once per list."""
+    requirements = OWN_WHEELHOUSES[name]
+    house = cache / "wheels" / f"{name}-{_key(HOST_PYTHON, *requirements)}"
+    if not (house / ".complete").exists():
+        shutil.rmtree(house, ignore_errors=True)
+        house.mkdir(parents=True)
+        log.info("downloading the wheelhouse %s (%s)", name, " ".join(requirements))
+        _download(house, requirements)
+        (house / ".complete").touch()
+    return house
+
+
+def copy_own(cache: Path, target_dir: Path) -> None:
+    """Each of OWN_WHEELHOUSES (downloaded first if missing) at ``target_dir/<name>``, hard-linked from the cache."""
+    for name in OWN_WHEELHOUSES:
+        house = own_wheelhouse(cache, name)
+        (target_dir / name).mkdir(parents=True)
+        for wheel in sorted(house.glob("*.whl")):
+            _link_or_copy(wheel, target_dir / name / wheel.name)
 
 
 def wheelhouse(cache: Path) -> Path:

@@ -1,6 +1,7 @@
 """Level 4 on the simulated lab: the environments built from the CPU PyTorch stand-in image with pinned packages,
-the stand-in Hub's tiny model and datasets in the lab user's cache: two runs, the second changes nothing; the
-checkpoint is green; one changed pin rebuilds exactly that environment."""
+LLaMA Factory's venv from its real source and own wheel set, the stand-in Hub's tiny model and datasets in the lab
+user's cache: two runs, the second changes nothing; the checkpoint is green; one changed pin rebuilds exactly that
+environment."""
 
 import pytest
 
@@ -27,10 +28,9 @@ def test_checkpoint_is_green(deployed, sim_lab, tmp_path):
     check = runner.checkpoints(sim_lab, 4, tmp_path / "report.json")
     assert check.green, check.output[-6000:]
     for item in ("test_environment_image_has_its_pins[pytorch]", "test_environment_image_has_its_pins[unsloth]",
-                 "test_nemo_image_and_command", "test_hf_cache_is_the_lab_users_with_the_datas_models"):
+                 "test_nemo_image_and_command", "test_hf_cache_is_the_lab_users_with_the_datas_models",
+                 "test_llama_factory_at_its_commit_with_torch_held"):
         assert check.items[item] == dict.fromkeys(HOSTS, "PASS"), (item, check.items[item])
-    assert check.items["test_llama_factory_at_its_commit_with_torch_held"] == dict.fromkeys(
-        HOSTS, "N/A (llama_factory_enabled is off in the inventory)")
 
 
 def test_one_changed_pin_rebuilds_exactly_that_environment(deployed, sim_lab, tmp_path):

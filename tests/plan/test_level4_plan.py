@@ -81,6 +81,20 @@ def test_llama_factory_at_its_commit_with_torch_held(planned):
     assert install[2].endswith("-e '.[metrics]' torch==2.11.0 torchvision==0.26.0 torchaudio==2.11.0")
 
 
+def test_llama_factorys_own_pip_args_replace_base_pip_args(dgx_os):
+    """llama_factory_pip_args (LLaMA Factory's own wheelhouse) stand in for base_pip_args in both installs; an
+    empty llama_factory_torch_index leaves out --index-url; llama_factory_tmpdir is pip's TMPDIR."""
+    own = ["--no-index", "--find-links", "http://mirror/wheels-llama-factory/"]
+    planned = _plan(dgx_os, base_pip_args=["--no-index", "--find-links", "http://mirror/wheels/"],
+                    llama_factory_pip_args=own, llama_factory_torch_index="", llama_factory_tmpdir="/var/tmp")
+    install = planned["LLaMA Factory | LLaMA Factory venv"].shell().splitlines()
+    assert install[1] == ("sudo -u nvidia -H env TMPDIR=/var/tmp /home/nvidia/factoryEnv/bin/pip install -q "
+                          "--no-index --find-links "
+                          "http://mirror/wheels-llama-factory/ torch==2.11.0 torchvision==0.26.0 torchaudio==2.11.0")
+    assert "http://mirror/wheels-llama-factory/ -e '.[metrics]' torch==2.11.0" in install[2]
+    assert "http://mirror/wheels/" not in "\n".join(install) and "--index-url" not in "\n".join(install)
+
+
 def test_hf_token_lands_in_the_caches_own_0600_file_and_models_are_downloaded(planned):
     token = planned[f"Hugging Face cache | Secret hf_token in {CACHE}/token (0600)"]
     assert not any(isinstance(c, str) and "hf_PLANTEST" in c for c in token.commands)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from simlab.mirror.catalog import IMAGE_ARCH, IMAGES, UPSTREAM_DEBS
+from simlab.mirror.catalog import GIT_REPOS, IMAGE_ARCH, IMAGES, UPSTREAM_DEBS
 from simlab.mirror.image_layers import BUSYBOX_PACKAGE, PYTHON_LIBS, PYTHON_PACKAGES, _debs
 from simlab.mirror.image_manifests import image_blobs
 from simlab.mirror.lab_cache import locked_cache
@@ -60,6 +60,10 @@ def built(tmp_path_factory):
         if deb.is_file():
             (cache / "downloads").mkdir(parents=True, exist_ok=True)
             shutil.copy(deb, cache / "downloads" / deb.name)
+    for spec in (r["sdist"] for r in GIT_REPOS.values() if "sdist" in r):  # speed only, like the .debs
+        if (seed / spec["file"]).is_file():
+            (cache / "downloads").mkdir(parents=True, exist_ok=True)
+            shutil.copy(seed / spec["file"], cache / "downloads" / spec["file"])
     seed_from_lab_cache(cache)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SPARKLAB_SIM_CACHE", str(cache))

@@ -107,6 +107,24 @@ def test_wheels_are_the_pinned_versions(defaults, lab_group_data):
     assert {name: wheels.get(name) for name in lab} == lab
 
 
+def test_llama_factorys_wheelhouse_is_the_roles_pins(defaults, lab_group_data):
+    """LLaMA Factory's own wheelhouse resolves the role's torch trio with the release the lab pins, and the lab
+    installs from it alone (its own pip args, no PyTorch index), from the mirror's LLaMA-Factory repo."""
+    role = defaults["llama_factory"]
+    assert catalog.LLAMA_FACTORY_TORCH == role["llama_factory_torch"]
+    wanted = catalog.OWN_WHEELHOUSES["wheels-llama-factory"]
+    assert f"llamafactory[{role['llama_factory_extras']}]=={catalog.LLAMA_FACTORY_VERSION}" in wanted
+    assert set(role["llama_factory_torch"]) <= set(wanted)
+    sdist = catalog.GIT_REPOS["hiyouga/LLaMA-Factory"]["sdist"]
+    assert sdist["requirement"] == f"llamafactory=={catalog.LLAMA_FACTORY_VERSION}"
+    assert lab_group_data.get("llama_factory_enabled", True)
+    args = lab_group_data["llama_factory_pip_args"]
+    assert "--no-index" in args and args[args.index("--find-links") + 1] == \
+        f"{catalog.MIRROR_URL}/files/wheels-llama-factory/"
+    assert not lab_group_data["llama_factory_torch_index"]
+    assert lab_group_data["llama_factory_repo_url"] == f"{catalog.MIRROR_URL}/git/hiyouga/LLaMA-Factory.git"
+
+
 def test_the_chatbots_model_stand_ins_are_pinned_by_the_lab_inventory(defaults, lab_group_data):
     """Every GGUF file the chatbot role downloads is served by the mirror at the same path, and the lab inventory
     pins the stand-in's sha256."""

@@ -16,7 +16,8 @@ from simlab.mirror import catalog, git_repos
 pytestmark = pytest.mark.skipif(not shutil.which("git"), reason="needs git")
 INVENTORY = catalog.STANDINS.parent.parent / "inventories" / "sim_lab.py"
 PINS = {"NVIDIA/dgx-spark-playbooks": "playbooks_commit",
-        "NVIDIA/workbench-example-agentic-rag": "agentic_rag_commit"}
+        "NVIDIA/workbench-example-agentic-rag": "agentic_rag_commit",
+        "hiyouga/LLaMA-Factory": "llama_factory_commit"}
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -83,6 +84,24 @@ def test_clone_over_dumb_http_and_checkout_the_pin(tmp_path):
     assert os.access(assets / "multi-agent-chatbot/assets/model_download.sh", os.X_OK)
     assert not list(clone.rglob("__pycache__"))
     assert "LAB FIXTURE" in (clone / "README.md").read_text()
+
+
+def test_llama_factory_is_its_real_source_from_the_sdist(tmp_path):
+    """hiyouga/LLaMA-Factory holds the files of the pinned PyPI sdist (its symbolic link kept, PKG-INFO left
+    out), the same commit on every build."""
+    bare = tmp_path / "lf.git"
+    sha = git_repos.build_repo("hiyouga/LLaMA-Factory", bare)
+    assert git_repos.commit_sha("hiyouga/LLaMA-Factory") == sha
+
+    def git(*args):
+        return subprocess.run(["git", f"--git-dir={bare}", *args], capture_output=True, text=True,
+                              check=True).stdout
+    tree = {line.split("\t")[1]: line.split()[0] for line in git("ls-tree", "-r", sha).splitlines()}
+    assert "PKG-INFO" not in tree and "pyproject.toml" in tree and "src/llamafactory/cli.py" in tree
+    assert tree["CLAUDE.md"] == "120000"  # a symbolic link, as in the repository
+    env = git("show", f"{sha}:src/llamafactory/extras/env.py")
+    assert f'VERSION = "{catalog.LLAMA_FACTORY_VERSION}"' in env
+    assert "source of hiyouga/LLaMA-Factory" in (bare / "description").read_text()
 
 
 def test_vendored_playbook_files_keep_their_license_headers():

@@ -95,6 +95,20 @@ def test_stamp_follows_every_standin_source(tmp_path, monkeypatch):
         before = after
 
 
+def test_llama_factorys_own_wheelhouse_beside_the_main_one(built):
+    """files/wheels-llama-factory/: LLaMA Factory's own resolution (the torch 2.11 trio, its build backend); the
+    main wheelhouse keeps its one resolution (CPU torch 2.13)."""
+    files = built[0] / "files"
+    own = {p.name.split("-")[0].lower(): p.name for p in (files / "wheels-llama-factory").glob("*.whl")}
+    assert own["llamafactory"].startswith(f"llamafactory-{catalog.LLAMA_FACTORY_VERSION}-")
+    for pin in catalog.LLAMA_FACTORY_TORCH:
+        name, version = pin.split("==")
+        assert own[name].startswith(f"{name}-{version}-cp311-"), own[name]
+    assert "hatchling" in own and "gradio" in own
+    main = [p.name for p in (files / "wheels").glob("torch-*.whl")]
+    assert main and all(n.startswith("torch-2.13.0") for n in main), main
+
+
 def test_level3_layout_debian_compose_git_and_models(built):
     """The Compose plugin's repo carries Debian's .deb unchanged (amd64 index only), the key at key.asc, the
     stand-in git repos ready for dumb HTTP, and the GGUF model stand-ins at Hugging Face's paths."""
