@@ -87,10 +87,10 @@ def llama_factory_config(check: Check) -> dict:
         "model_name_or_path": check.model, "trust_remote_code": True,
         "stage": "sft", "do_train": True, "finetuning_type": "lora", "lora_rank": 8, "lora_target": "all",
         "dataset": "short_check", "dataset_dir": ".", "template": check.template, "cutoff_len": 256,
-        "max_samples": 256, "overwrite_cache": True, "preprocessing_num_workers": 1,
+        "max_samples": 256, "overwrite_cache": True, "preprocessing_num_workers": 1, "dataloader_num_workers": 0,
         "output_dir": "adapter", "logging_steps": 1, "save_strategy": "no", "plot_loss": True,
         "overwrite_output_dir": True, "report_to": "none",
-        "per_device_train_batch_size": 2, "gradient_accumulation_steps": 1, "learning_rate": check.lr,
+        "per_device_train_batch_size": 4, "gradient_accumulation_steps": 1, "learning_rate": check.lr,
         "max_steps": check.steps, "lr_scheduler_type": "constant", "seed": 0,
     }
 

@@ -26,7 +26,7 @@ def parse_args(argv=None):
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--out", default="adapter")
-    parser.add_argument("--batch-size", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--seq-len", type=int, default=256)
     parser.add_argument("--max-samples", type=int, default=256)
     parser.add_argument("--lr", type=float, default=2e-4)
