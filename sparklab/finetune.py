@@ -30,7 +30,7 @@ from shlex import quote
 from sparklab import finetune_report
 from sparklab.finetune_logs import Curve
 from sparklab.finetune_runs import ENVS, NO_GPU, Check, Env
-from sparklab.remote import Remote
+from sparklab.remote import Remote, only
 from sparklab.toolcli import FAIL, PASS, USAGE, UsageError, load_inventory_hosts
 
 RUNS = "finetune-runs"
@@ -150,12 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = list(ENVS) if not args.env or "all" in args.env else list(dict.fromkeys(args.env))
     try:
-        sparks = [Spark(h) for h in load_inventory_hosts("sparklab.finetune_inventory", args.inventory)]
-        if args.host:
-            unknown = sorted(set(args.host) - {s.name for s in sparks})
-            if unknown:
-                raise UsageError(f"no host {unknown[0]} in {args.inventory}")
-            sparks = [s for s in sparks if s.name in args.host]
+        loaded = [Spark(h) for h in load_inventory_hosts("sparklab.finetune_inventory", args.inventory)]
+        sparks = only(loaded, args.host, args.inventory)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         local = finetune_report.new_folder(Path(args.out), stamp)
         with ThreadPoolExecutor(max_workers=max(1, len(sparks))) as pool:

@@ -16,7 +16,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from sparklab import lab_switch
-from sparklab.remote import Remote
+from sparklab.remote import Remote, only
 from sparklab.toolcli import FAIL, PASS, USAGE, UsageError, load_inventory_hosts
 from sparklab.workloads import Workload, from_json
 
@@ -83,12 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status")
     args = parser.parse_args(argv)
     try:
-        hosts = [Host(h) for h in load_inventory_hosts("sparklab.workload_inventory", args.inventory)]
-        if args.host:
-            unknown = sorted(set(args.host) - {h.name for h in hosts})
-            if unknown:
-                raise UsageError(f"no host {unknown[0]} in {args.inventory}")
-            hosts = [h for h in hosts if h.name in args.host]
+        loaded = [Host(h) for h in load_inventory_hosts("sparklab.workload_inventory", args.inventory)]
+        hosts = only(loaded, args.host, args.inventory)
         if args.command != "status":
             for h in hosts:
                 h.workload(args.name)

@@ -43,3 +43,13 @@ class Remote:
         """(exit status, stdout and stderr) of ``command``."""
         status, out, err = self.run_bytes(command, timeout=timeout)
         return status, out.decode(errors="replace") + err
+
+
+def only(hosts: list, names: list[str] | None, inventory: str) -> list:
+    """The hosts named by a tool's ``--host`` options (all when none); UsageError for a name not in the inventory."""
+    if not names:
+        return hosts
+    unknown = sorted(set(names) - {h.name for h in hosts})
+    if unknown:
+        raise UsageError(f"no host {unknown[0]} in {inventory}")
+    return [h for h in hosts if h.name in names]

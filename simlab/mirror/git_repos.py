@@ -7,7 +7,6 @@ cache (``<cache>/downloads/``), checked against its sha256, its symbolic links k
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import sys
@@ -16,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from . import catalog
-from .host_tools import log, run
+from .host_tools import file_sha256, log, run
 from .lab_cache import locked_cache
 
 SKIP = ("__pycache__", ".pytest_cache")
@@ -51,20 +50,13 @@ def _copy_source(source: Path, work: Path) -> None:
         (work / rel).chmod(0o755 if path.stat().st_mode & 0o100 else 0o644)
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def sdist(cache: Path, spec: dict) -> Path:
     """The verified sdist of ``spec`` (a GIT_REPOS "sdist") in ``cache``/downloads, downloaded with pip when
     missing or wrong."""
     downloads = cache / "downloads"
     target = downloads / spec["file"]
-    if target.is_file() and _sha256_file(target) == spec["sha256"]:
+    if target.is_file() and file_sha256(target) == spec["sha256"]:
         return target
     downloads.mkdir(parents=True, exist_ok=True)
     log.info("downloading the sdist of %s", spec["requirement"])
@@ -72,7 +64,7 @@ def sdist(cache: Path, spec: dict) -> Path:
         run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary=:all:", "--dest", tmp,
              spec["requirement"]])
         got = Path(tmp) / spec["file"]
-        if not got.is_file() or _sha256_file(got) != spec["sha256"]:
+        if not got.is_file() or file_sha256(got) != spec["sha256"]:
             raise RuntimeError(f"{spec['requirement']}: not the pinned sdist {spec['file']} (sha256 "
                                f"{spec['sha256']}); not served")
         os.replace(got, target)

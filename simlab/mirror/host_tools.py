@@ -22,3 +22,12 @@ def run(cmd, check: bool = True, **kw) -> subprocess.CompletedProcess:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path) -> str:
+    """sha256 of a file, read in 1 MiB blocks (wheels and layers run to GBs)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from . import catalog
 from .archives import FIXED_EPOCH, files_tar, gzip_bytes, tar_member
-from .host_tools import log, run, sha256
+from .host_tools import file_sha256, log, run, sha256
 from .image_manifests import BASE_ENV
 from .wheelhouse import resolve, wheelhouse
 
@@ -102,13 +102,6 @@ def _debs(cache: Path, names: list[str]) -> list[Path]:
     return [cached(n) for n in names]
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def _cached_meta(cache: Path, key: str) -> dict | None:
     """{file, digest, diff_id, size, path} of the layer cached as ``key``, if its blob is there and intact."""
@@ -116,7 +109,7 @@ def _cached_meta(cache: Path, key: str) -> dict | None:
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text())
         blob = cache / "layers" / meta["file"]
-        if blob.is_file() and "sha256:" + _file_sha256(blob) == meta["digest"]:
+        if blob.is_file() and "sha256:" + file_sha256(blob) == meta["digest"]:
             meta["path"] = str(blob)
             return meta
     return None
