@@ -6,12 +6,13 @@
 Each run trains N steps of LoRA on the inventory's check model and dataset (``finetune_check_*``), inside the
 environment a student uses, in a run folder ``~/finetune-runs/<stamp>-<env>`` on the Spark that keeps its script,
 log and adapter (``sh run.sh`` there runs it again). Hosts run in parallel, the environments of a host one after
-the other (one GPU). It prints a table and the JSON result, and writes ``result.json``, ``summary.md`` and
+the other; heavy workloads that run are stopped first and the boot ones started again after (one GPU, one heavy
+workload at a time). It prints a table and the JSON result, and writes ``result.json``, ``summary.md`` and
 ``loss.png`` (every run's loss curve) to a local folder ``<out>/finetune-<stamp>/`` along with each run's logs.
 
 A run passes when it exits 0, its loss falls and its adapter or checkpoint exists. Unsloth and NeMo need a GPU:
 without one they are not applicable (N/A), not failed. Exit status: 0 every run that could run passed,
-1 a run failed, 2 usage, inventory or SSH error, or nothing could run.
+1 a run failed (or a boot workload did not come back), 2 usage, inventory or SSH error, or nothing could run.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from shlex import quote
 
-from sparklab import finetune_report
+from sparklab import finetune_report, lab_switch
 from sparklab.finetune_logs import Curve
 from sparklab.finetune_runs import ENVS, NO_GPU, Check, Env
 from sparklab.remote import Remote, only
 from sparklab.toolcli import FAIL, PASS, USAGE, UsageError, load_inventory_hosts
+from sparklab.workloads import from_json
 
 RUNS = "finetune-runs"
 
@@ -52,6 +54,7 @@ class Spark(Remote):
     def __init__(self, data: dict):
         super().__init__(data)
         self.lab_user, self.settings = data["lab_user"], data["settings"]
+        self.workloads = [from_json(w) for w in data.get("workloads", [])]
 
     @property
     def runs_dir(self) -> str:
@@ -130,9 +133,21 @@ def run_env(spark: Spark, env: Env, check: Check, stamp: str, local: Path, timeo
     return run
 
 
-def run_host(spark: Spark, envs: list[Env], args, stamp: str, local: Path) -> list[Run]:
+def run_host(spark: Spark, envs: list[Env], args, stamp: str, local: Path) -> tuple[list[Run], list[str]]:
+    """The runs of one host, and the problems met giving the GPU back. Heavy workloads that run (an engine at
+    boot) are stopped first, one heavy workload at a time, and the boot ones started again afterwards."""
     check = spark.check(args)
-    return [run_env(spark, env, check, stamp, local, args.timeout) for env in envs]
+    room = lab_switch.make_room(spark.run, spark.workloads)
+    if room.stopped:
+        print(f"{spark.name}: stopped {', '.join(room.stopped)} for the fine-tunes (one heavy workload at a time)",
+              file=sys.stderr)
+    try:
+        runs = [run_env(spark, env, check, stamp, local, args.timeout) for env in envs]
+    finally:
+        restored = lab_switch.restore(spark.run, spark.workloads, args.timeout)
+    if restored.started:
+        print(f"{spark.name}: started {', '.join(restored.started)} again", file=sys.stderr)
+    return runs, [f"{spark.name}: {p}" for p in room.problems + restored.problems]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,8 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         local = finetune_report.new_folder(Path(args.out), stamp)
         with ThreadPoolExecutor(max_workers=max(1, len(sparks))) as pool:
-            runs = [r for rs in pool.map(lambda s: run_host(s, [ENVS[n] for n in names], args, stamp, local), sparks)
-                    for r in rs]
+            done = list(pool.map(lambda s: run_host(s, [ENVS[n] for n in names], args, stamp, local), sparks))
+        runs, problems = [r for rs, _ in done for r in rs], [p for _, ps in done for p in ps]
     except UsageError as error:
         print(f"finetune: {error}", file=sys.stderr)
         return USAGE
@@ -164,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     print(finetune_report.table(runs))
     print(json.dumps(result, indent=2))
     print(f"report: {local}", file=sys.stderr)
-    if any(r.status == "FAIL" for r in runs):
+    for problem in problems:
+        print(f"finetune: {problem}", file=sys.stderr)
+    if problems or any(r.status == "FAIL" for r in runs):
         return FAIL
     return PASS if any(r.status == "PASS" for r in runs) else USAGE
 

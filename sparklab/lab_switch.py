@@ -95,7 +95,29 @@ def stop(run: Run, workload: Workload, workloads: Iterable[Workload], timeout: f
         switch.problems.append(f"systemctl stop {workload.unit}: {output.strip()}")
         return switch
     switch.stopped.append(workload.name)
-    for boot in [w for w in workloads if w.boot and w.unit and w.name != workload.name]:
+    restored = restore(run, [w for w in workloads if w.name != workload.name], timeout)
+    switch.started, switch.problems = restored.started, restored.problems
+    return switch
+
+
+def make_room(run: Run, workloads: Iterable[Workload]) -> Switch:
+    """Stop every heavy workload that runs, before a GPU job that no unit owns (`python -m sparklab.finetune`):
+    one heavy workload at a time. :func:`restore` brings the boot ones back."""
+    switch = Switch()
+    for w in workloads:
+        if w.heavy and w.unit and unit_state(run, w.unit) in ("active", "activating"):
+            status, output = run(f"systemctl stop {quote(w.unit)}.service")
+            if status != 0:
+                switch.problems.append(f"systemctl stop {w.unit}: {output.strip()}")
+                continue
+            switch.stopped.append(w.name)
+    return switch
+
+
+def restore(run: Run, workloads: Iterable[Workload], timeout: float) -> Switch:
+    """Start the boot workloads that are not running and wait for their health routes."""
+    switch = Switch()
+    for boot in [w for w in workloads if w.boot and w.unit]:
         if unit_state(run, boot.unit) in ("active", "activating"):
             continue
         status, output = run(f"systemctl start {quote(boot.unit)}.service")

@@ -10,7 +10,7 @@ import pytest
 from sparklab import finetune
 from sparklab.checkpoints import not_applicable
 from sparklab.derived_images import derived_tag
-from sparklab.finetune_inventory import SETTINGS
+from sparklab.finetune_inventory import host_data
 from sparklab.finetune_runs import ENVS
 
 pytestmark = pytest.mark.level(4)
@@ -85,14 +85,16 @@ def test_hf_cache_is_the_lab_users_with_the_datas_models(host, spark):
 @pytest.mark.parametrize("finetune_env", list(ENVS))
 def test_short_fine_tune_lowers_the_loss_and_writes_its_adapter(request, tmp_path, spark, finetune_env):
     """--exercise: `python -m sparklab.finetune`'s run of this environment (the inventory's check model and
-    dataset, finetune_check_steps of LoRA): it exits 0, its loss falls, its adapter or checkpoint exists.
+    dataset, finetune_check_steps of LoRA, heavy workloads stopped for it and the boot ones back after): it exits
+    0, its loss falls, its adapter or checkpoint exists.
     Environments that need a GPU (Unsloth, NeMo) are not applicable where their container sees none."""
     if not request.config.getoption("--exercise"):
         not_applicable("fine-tuning takes minutes: run the checkpoint with --exercise")
-    target = finetune.Spark({"name": spark.name, "ssh": spark.ssh, "lab_user": spark.lab_user,
-                             "settings": {key: spark.setting(key) for key in SETTINGS}})
-    check = target.check(argparse.Namespace(model=None, dataset=None, steps=None, lr=None))
-    run = finetune.run_env(target, ENVS[finetune_env], check, time.strftime("%Y%m%d-%H%M%S"), tmp_path, 3600)
+    target = finetune.Spark(host_data(spark))
+    args = argparse.Namespace(model=None, dataset=None, steps=None, lr=None, timeout=3600)
+    (run,), problems = finetune.run_host(target, [ENVS[finetune_env]], args, time.strftime("%Y%m%d-%H%M%S"),
+                                         tmp_path)
+    assert not problems, problems
     if run.status == "N/A":
         not_applicable(run.reason)
     assert run.status == "PASS", f"{run.reason} (run folder {run.folder})"

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from argparse import Namespace
 from pathlib import Path
 
 import pytest
@@ -153,9 +154,37 @@ def test_exit_status_follows_the_runs(tmp_path, monkeypatch):
             {"name": "s", "ssh": {}, "lab_user": "u", "settings": SETTINGS}])
         monkeypatch.setattr(finetune, "run_env", lambda spark, env, *a, status=status: finetune.Run("s", env.name,
                                                                                                      status))
+        monkeypatch.setattr(finetune.Spark, "run", lambda self, command, timeout=120: (0, "loaded\ninactive\n"))
         assert finetune.main(["--inventory", "x", "--env", "pytorch", "--out", str(tmp_path)]) == code
 
 
 def test_every_environment_has_a_plan():
     assert set(ENVS) == {"pytorch", "unsloth", "llama-factory", "nemo"}
     assert finetune_runs.SHORT_LORA.is_file() and finetune_runs.INSTRUCT_DATA.is_file()
+
+
+def test_a_heavy_engine_makes_way_for_the_fine_tunes_and_comes_back(monkeypatch, tmp_path, capsys):
+    active, order = {"engine-vllm"}, []
+
+    def run(self, command, timeout=120):
+        word = command.split()
+        unit = word[-1].removesuffix(".service")
+        if word[:2] == ["systemctl", "show"]:
+            return 0, "loaded\n" + ("active" if unit in active else "inactive") + "\n"
+        if word[:2] in (["systemctl", "stop"], ["systemctl", "start"]):
+            (active.discard if word[1] == "stop" else active.add)(unit)
+            order.append(f"{word[1]} {unit}")
+            return 0, ""
+        return (0, "ok") if "engine-vllm" in active else (7, "refused")  # curl of its health route
+
+    monkeypatch.setattr(finetune.Spark, "run", run)
+    monkeypatch.setattr(finetune, "run_env", lambda spark, env, *a: order.append(f"train {env.name}") or
+                        finetune.Run(spark.name, env.name, "PASS"))
+    vllm = {"name": "vllm", "unit": "engine-vllm", "heavy": True, "boot": True, "ports": {"8000": "vLLM"},
+            "health": [{"port": 8000, "path": "/health", "label": "", "expect": ""}], "tunnels": {}}
+    spark = finetune.Spark({"name": "s", "ssh": {}, "lab_user": "u", "settings": SETTINGS, "workloads": [vllm]})
+    args = Namespace(model=None, dataset=None, steps=None, lr=None, timeout=5)
+    runs, problems = finetune.run_host(spark, [ENVS["pytorch"], ENVS["nemo"]], args, "stamp", tmp_path)
+    assert order == ["stop engine-vllm", "train pytorch", "train nemo", "start engine-vllm"]
+    assert problems == [] and [r.status for r in runs] == ["PASS", "PASS"]
+    assert "s: stopped vllm for the fine-tunes (one heavy workload at a time)" in capsys.readouterr().err

@@ -63,3 +63,13 @@ def test_tunnel_line_maps_the_hard_coded_websocket_port():
     assert lab_switch.tunnel_line(CHATBOT, "root@10.99.0.11") == \
         "ssh -L 3000:localhost:3000 -L 8000:localhost:8100 root@10.99.0.11"
     assert lab_switch.tunnel_line(VLLM, "nvidia@spark-1") == "ssh -L 8000:localhost:8000 nvidia@spark-1"
+
+
+def test_room_for_a_gpu_job_stops_every_running_heavy_workload_and_restore_brings_boot_ones_back():
+    light = Workload("open-webui", "open-webui", boot=True)
+    host = FakeHost({"engine-vllm", "open-webui"}, {})
+    room = lab_switch.make_room(host, [*ALL, light])
+    assert room.ok and room.stopped == ["vllm"] and host.active == {"open-webui"}
+    restored = lab_switch.restore(host, [*ALL, light], timeout=5)
+    assert restored.ok and restored.started == ["vllm"] and host.active == {"engine-vllm", "open-webui"}
+    assert lab_switch.make_room(host, [CHATBOT]).stopped == []  # nothing heavy running: nothing stopped
