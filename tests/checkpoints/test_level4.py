@@ -45,10 +45,20 @@ def test_environment_image_has_its_pins(host, spark, env):
     assert host.file(f"/usr/local/bin/spark-lab-{env}").mode == 0o755
 
 
-def test_nemo_image_and_command(host, spark):
+def test_nemo_image_and_checkpoints_that_outlive_its_container(host, spark):
+    """What NeMo writes under checkpoints/ (LATEST) lands in ~/nemo-checkpoints, the lab user's, after the
+    container is gone (the playbook's `--rm` container loses it)."""
     image = spark.setting("nemo_image")
     assert host.run(f"docker image inspect {image}").rc == 0, f"no image {image}"
-    assert "nemo-checkpoints" in host.file("/usr/local/bin/spark-lab-nemo").content_string
+    user, probe = spark.lab_user, ".spark-lab-checkpoint-probe"
+    inside = f"{spark.setting('nemo_workdir')}/checkpoints/{probe}"
+    run = host.run(f"cd /tmp && sudo -u {user} -H spark-lab-nemo sh -c 'echo kept > {inside}'")
+    assert run.rc == 0, run.stderr.strip()[-300:]
+    kept = host.file(f"/home/{user}/nemo-checkpoints/{probe}")
+    try:
+        assert kept.exists and kept.user == user and kept.content_string.strip() == "kept"
+    finally:
+        host.run(f"rm -f /home/{user}/nemo-checkpoints/{probe}")
 
 
 def test_llama_factory_at_its_commit_with_torch_held(host, spark):

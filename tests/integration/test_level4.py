@@ -31,7 +31,8 @@ def test_checkpoint_is_green(deployed, sim_lab, tmp_path):
     check = runner.checkpoints(sim_lab, 4, tmp_path / "report.json")
     assert check.green, check.output[-6000:]
     for item in ("test_environment_image_has_its_pins[pytorch]", "test_environment_image_has_its_pins[unsloth]",
-                 "test_nemo_image_and_command", "test_hf_cache_is_the_lab_users_with_the_datas_models",
+                 "test_nemo_image_and_checkpoints_that_outlive_its_container",
+                 "test_hf_cache_is_the_lab_users_with_the_datas_models",
                  "test_llama_factory_at_its_commit_with_torch_held"):
         assert check.items[item] == dict.fromkeys(HOSTS, "PASS"), (item, check.items[item])
 
