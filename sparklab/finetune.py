@@ -51,10 +51,12 @@ class Run:
 
 
 class Spark(Remote):
+    """A host as `python -m sparklab.finetune_inventory` describes it: SSH, lab user, settings, workloads."""
+
     def __init__(self, data: dict):
         super().__init__(data)
         self.lab_user, self.settings = data["lab_user"], data["settings"]
-        self.workloads = [from_json(w) for w in data.get("workloads", [])]
+        self.workloads = [from_json(w) for w in data["workloads"]]
 
     @property
     def runs_dir(self) -> str:
@@ -99,6 +101,8 @@ def _last_lines(text: str, n: int = 3) -> str:
 
 
 def run_env(spark: Spark, env: Env, check: Check, stamp: str, local: Path, timeout: float) -> Run:
+    """One short fine-tune: its run folder written on the Spark, ``run.sh`` run as the lab user, its files read
+    back (and kept under ``local/<host>/<env>/``), its verdict."""
     if env.enabled_by and not spark.settings.get(env.enabled_by, True):
         return Run(spark.name, env.name, "N/A", f"{env.enabled_by} is off in the inventory")
     plan = env.plan(check, spark.settings)
@@ -117,20 +121,24 @@ def run_env(spark: Spark, env: Env, check: Check, stamp: str, local: Path, timeo
     files = _collected(data, local / spark.name / env.name)
     artifact = f"{folder}/{plan.artifact}"
     present, _, _ = spark.run_bytes(f"cd {folder} && test -e {quote(plan.artifact)}", as_user=spark.lab_user)
-    run = Run(spark.name, env.name, "PASS", folder=folder, artifact=artifact, seconds=seconds,
-              curve=env.curve(files))
-    log = files.get("train.log", err)
-    if status == NO_GPU:
-        run.status, run.reason = "N/A", _last_lines(log, 1)
-    elif status != 0:
-        run.status, run.reason = "FAIL", f"exit {status}: {_last_lines(log)}"
-    elif not run.curve.losses:
-        run.status, run.reason = "FAIL", "no loss was logged"
-    elif not run.curve.lowered():
-        run.status, run.reason = "FAIL", "the loss did not fall"
-    elif present != 0:
-        run.status, run.reason = "FAIL", f"no {plan.artifact} in the run folder"
-    return run
+    curve = env.curve(files)
+    status, reason = _verdict(status, files.get("train.log", err), curve, present == 0, plan.artifact)
+    return Run(spark.name, env.name, status, reason, folder, artifact, seconds, curve)
+
+
+def _verdict(exit_status: int, log: str, curve: Curve, has_artifact: bool, artifact: str) -> tuple[str, str]:
+    """PASS, N/A or FAIL, and why."""
+    if exit_status == NO_GPU:
+        return "N/A", _last_lines(log, 1)
+    if exit_status != 0:
+        return "FAIL", f"exit {exit_status}: {_last_lines(log)}"
+    if not curve.losses:
+        return "FAIL", "no loss was logged"
+    if not curve.lowered():
+        return "FAIL", "the loss did not fall"
+    if not has_artifact:
+        return "FAIL", f"no {artifact} in the run folder"
+    return "PASS", ""
 
 
 def run_host(spark: Spark, envs: list[Env], args, stamp: str, local: Path) -> tuple[list[Run], list[str]]:

@@ -35,7 +35,7 @@ class LocalSpark(finetune.Spark):
 
     def __init__(self, root: Path, settings=None):
         super().__init__({"name": "spark-local", "ssh": {"ssh_hostname": "localhost"}, "lab_user": "student",
-                          "settings": {**SETTINGS, **(settings or {})}})
+                          "settings": {**SETTINGS, **(settings or {})}, "workloads": []})
         self.root, self.bin = root, root / "bin"
         self.bin.mkdir(exist_ok=True)
 
@@ -151,7 +151,7 @@ def test_exit_status_follows_the_runs(tmp_path, monkeypatch):
     outcomes = {"PASS": PASS, "FAIL": FAIL, "N/A": USAGE}
     for status, code in outcomes.items():
         monkeypatch.setattr(finetune, "load_inventory_hosts", lambda *_: [
-            {"name": "s", "ssh": {}, "lab_user": "u", "settings": SETTINGS}])
+            {"name": "s", "ssh": {}, "lab_user": "u", "settings": SETTINGS, "workloads": []}])
         monkeypatch.setattr(finetune, "run_env", lambda spark, env, *a, status=status: finetune.Run("s", env.name,
                                                                                                      status))
         monkeypatch.setattr(finetune.Spark, "run", lambda self, command, timeout=120: (0, "loaded\ninactive\n"))
