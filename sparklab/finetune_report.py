@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display in CI or over SSH
 import matplotlib.pyplot as plt  # noqa: E402
 
+REASON_WIDTH = 60  # the table cuts a reason here (result.json and summary.md keep it whole)
 COLUMNS = ("host", "environment", "result", "steps", "s/step", "peak memory", "loss first → last", "adapter")
 
 
@@ -35,15 +36,19 @@ def _loss(run) -> str:
     return f"{losses[0][1]:.4f} → {losses[-1][1]:.4f}" if losses else "–"
 
 
-def row(run) -> list[str]:
+def _reason(text: str, width: int | None) -> str:
+    return text if width is None or len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def row(run, reason_width: int | None = None) -> list[str]:
     per_step = run.curve.seconds_per_step
-    result = run.status + (f" ({run.reason})" if run.reason else "")
+    result = run.status + (f" ({_reason(run.reason, reason_width)})" if run.reason else "")
     return [run.host, run.env, result, str(run.curve.steps or "–"), f"{per_step:.3f}" if per_step else "–",
             _memory(run), _loss(run), run.artifact if run.status == "PASS" else "–"]
 
 
 def table(runs) -> str:
-    rows = [list(COLUMNS), *(row(r) for r in runs)]
+    rows = [list(COLUMNS), *(row(r, REASON_WIDTH) for r in runs)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip()
                      for r in rows)

@@ -132,7 +132,8 @@ def test_report_table_json_and_plot(tmp_path, hub):
     spark = LocalSpark(tmp_path)
     _in_this_venv(spark, "spark-lab-pytorch")
     runs = [finetune.run_env(spark, ENVS["pytorch"], _check(hub, 6), "stamp", tmp_path, 600),
-            finetune.Run("spark-local", "unsloth", "N/A", "Unsloth needs a CUDA GPU")]
+            finetune.Run("spark-local", "unsloth", "N/A", "Unsloth needs a CUDA GPU"),
+            finetune.Run("spark-local", "nemo", "N/A", "NeMo AutoModel needs a GPU " + "and more words " * 10)]
     result = finetune_report.write(tmp_path, runs)
     assert result["status"] == "PASS" and result["runs"][0]["loss_lowered"] is True
     assert json.loads((tmp_path / "result.json").read_text()) == result
@@ -140,6 +141,8 @@ def test_report_table_json_and_plot(tmp_path, hub):
     table = finetune_report.table(runs).splitlines()
     assert table[0].split()[:3] == ["host", "environment", "result"]
     assert "adapter/adapter_model.safetensors" in table[1] and "N/A (Unsloth needs a CUDA GPU)" in table[2]
+    assert "N/A (NeMo AutoModel needs a GPU and more words and more words an…)" in table[3]
+    assert result["runs"][2]["reason"].endswith("and more words ")  # the JSON keeps the whole reason
 
 
 def test_cli_exit_status_for_a_bad_inventory(tmp_path, capsys):
