@@ -14,7 +14,7 @@ from pyinfra.operations import files, server
 
 from roles import knob
 from roles.users import home
-from sparklab import host_secrets
+from sparklab import host_secrets, hub
 from sparklab.facts import HfCached
 
 DEFAULTS = {
@@ -44,16 +44,13 @@ def cache_dir() -> str:
 
 def hub_env() -> dict[str, str]:
     """Environment every Hub client of the lab gets: the mirror, if any, and hf_env."""
-    env = dict(knob("hf_env"))
-    if knob("hf_endpoint"):
-        env["HF_ENDPOINT"] = knob("hf_endpoint")
-    return env
+    return hub.hub_env(knob)
 
 
 def _entries(key: str, check: str) -> list[tuple[str, bool]]:
     """The repos of ``key`` and, when it is not among them, the short check's (a path on the Spark is no repo)."""
     entries = [(e, False) if isinstance(e, str) else (e["repo"], bool(e.get("gated"))) for e in knob(key)]
-    if not knob(check).startswith(("/", "~", ".")) and knob(check) not in {repo for repo, _ in entries}:
+    if not hub.is_path(knob(check)) and knob(check) not in {repo for repo, _ in entries}:
         entries.append((knob(check), False))
     return entries
 

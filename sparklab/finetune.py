@@ -31,6 +31,7 @@ from shlex import quote
 from sparklab import finetune_report, lab_switch
 from sparklab.finetune_logs import Curve
 from sparklab.finetune_runs import ENVS, NO_GPU, Check, Env
+from sparklab.hub import is_path
 from sparklab.remote import Remote, only
 from sparklab.toolcli import FAIL, PASS, USAGE, UsageError, load_inventory_hosts
 from sparklab.workloads import from_json
@@ -64,8 +65,14 @@ class Spark(Remote):
         return f"~{self.lab_user}/{RUNS}"
 
     def check(self, args) -> Check:
+        """What to train; UsageError for a model given as a path (the containers see the run folder and the
+        Hugging Face cache, not the host's other folders)."""
         s = self.settings
-        return Check(model=args.model or s["finetune_check_model"], dataset=args.dataset or s["finetune_check_dataset"],
+        model = args.model or s["finetune_check_model"]
+        if is_path(model):
+            raise UsageError(f"{self.name}: model {model}: give a Hub name (org/name); the environments load it "
+                             "through the Hugging Face cache")
+        return Check(model=model, dataset=args.dataset or s["finetune_check_dataset"],
                      steps=args.steps or s["finetune_check_steps"], lr=args.lr or s["finetune_check_lr"],
                      template=s["finetune_check_template"])
 
@@ -165,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", action="append", choices=[*ENVS, "all"],
                         help="environment (repeatable; default: all)")
     parser.add_argument("--steps", type=int, help="LoRA steps (default: finetune_check_steps)")
-    parser.add_argument("--model", help="hub name or path on the Spark (default: finetune_check_model)")
-    parser.add_argument("--dataset", help="hub name or path on the Spark (default: finetune_check_dataset)")
+    parser.add_argument("--model", help="Hub name (default: finetune_check_model)")
+    parser.add_argument("--dataset", help="Hub name, or a JSON/JSONL file on the Spark, copied into each run folder "
+                                          "(default: finetune_check_dataset)")
     parser.add_argument("--lr", type=float, help="learning rate (default: finetune_check_lr)")
     parser.add_argument("--out", default="runs", help="local folder for the report (runs)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per run (3600)")
@@ -175,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         loaded = [Spark(h) for h in load_inventory_hosts("sparklab.finetune_inventory", args.inventory)]
         sparks = only(loaded, args.host, args.inventory)
+        for spark in sparks:
+            spark.check(args)  # a bad model stops the command before any host is touched
         stamp = time.strftime("%Y%m%d-%H%M%S")
         local = finetune_report.new_folder(Path(args.out), stamp)
         with ThreadPoolExecutor(max_workers=max(1, len(sparks))) as pool:

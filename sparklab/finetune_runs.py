@@ -16,6 +16,7 @@ from shlex import join, quote
 
 from sparklab import finetune_logs
 from sparklab.finetune_logs import Curve
+from sparklab.hub import hub_env, is_path
 from sparklab.toolcli import REPO
 
 NO_GPU = 3  # run.sh's exit status when the environment needs a GPU that is not there
@@ -66,19 +67,26 @@ def _installed(command: str) -> str:
 
 def _short_lora(framework: str, command: str) -> Callable[[Check, Mapping], Plan]:
     def plan(check: Check, settings: Mapping) -> Plan:
+        dataset, copy = _dataset(check)
         argv = [command, "python", "short_lora.py", "--framework", framework, "--model", check.model,
-                "--dataset", check.dataset, "--steps", str(check.steps), "--lr", str(check.lr), "--out", "adapter"]
+                "--dataset", dataset, "--steps", str(check.steps), "--lr", str(check.lr), "--out", "adapter"]
         return Plan(files={"short_lora.py": SHORT_LORA.read_bytes(), "instruct_data.py": INSTRUCT_DATA.read_bytes()},
-                    script=_script(_installed(command), f"exec {join(argv)}"),
+                    script=_script(_installed(command), *copy, f"exec {join(argv)}"),
                     collect=("train.log",), artifact="adapter/adapter_model.safetensors")
     return plan
 
 
 def _hub_exports(settings: Mapping) -> list[str]:
-    env = dict(settings.get("hf_env") or {})
-    if settings.get("hf_endpoint"):
-        env["HF_ENDPOINT"] = settings["hf_endpoint"]
-    return [f"export {k}={quote(v)}" for k, v in sorted(env.items())]
+    return [f"export {k}={quote(v)}" for k, v in sorted(hub_env(settings.get).items())]
+
+
+def _dataset(check: Check) -> tuple[str, list[str]]:
+    """The dataset as the run sees it, and run.sh's lines that put it there: a file on the Spark is copied into
+    the run folder (the containers see that folder, not the host's others); a Hub name is used as it is."""
+    if not is_path(check.dataset):
+        return check.dataset, []
+    name = Path(check.dataset).name
+    return name, [f"cp {check.dataset if check.dataset.startswith('~') else quote(check.dataset)} {quote(name)}"]
 
 
 def llama_factory_config(check: Check) -> dict:
@@ -96,15 +104,14 @@ def llama_factory_config(check: Check) -> dict:
 
 
 def _llama_factory(check: Check, settings: Mapping) -> Plan:
-    source = Path(check.dataset)
-    entry = {"file_name": source.name} if source.is_absolute() else {"hf_hub_url": check.dataset}
+    dataset, copy = _dataset(check)
+    entry = {"file_name": dataset} if copy else {"hf_hub_url": dataset}
     files = {"short_lora.yaml": json.dumps(llama_factory_config(check), indent=2).encode(),  # JSON is YAML
              "dataset_info.json": json.dumps({"short_check": entry}, indent=2).encode()}
-    link = [f"ln -sf {quote(check.dataset)} {quote(source.name)}"] if source.is_absolute() else []
     venv = "$HOME/factoryEnv/bin"
     script = _script(
         f'test -x "{venv}/llamafactory-cli" || {{ echo "no {venv}/llamafactory-cli (deploy level 4)" >&2; exit 1; }}',
-        *_hub_exports(settings), *link,
+        *_hub_exports(settings), *copy,
         # bf16 where a GPU is (the playbook's bf16: true), float32 on a CPU: a command-line override of the config
         f'bf16=false; "{venv}/python" -c "import torch, sys; sys.exit(not torch.cuda.is_available())" && bf16=true',
         f'RECORD_VRAM=1 exec "{venv}/python" -c {quote(RUSAGE)} "{venv}/llamafactory-cli" train short_lora.yaml '

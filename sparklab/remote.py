@@ -22,12 +22,9 @@ class Remote:
 
     def argv(self, command: str, as_user: str | None = None) -> list[str]:
         """`ssh` argv running ``command`` in ``sh`` on this host, as root or as ``as_user``."""
-        shell = f"sh -c {quote(command)}"
-        if as_user:
-            shell = f"sudo -u {quote(as_user)} -H {shell}"
-        sudo = "sudo -n " if self.user != "root" else ""
+        sudo = f"sudo -n -u {quote(as_user)} -H " if as_user else "sudo -n " if self.user != "root" else ""
         return [*ssh_argv(self.ssh, self.user, *(["-i", self.ssh["ssh_key"]] if self.ssh.get("ssh_key") else [])),
-                sudo + shell]
+                f"{sudo}sh -c {quote(command)}"]
 
     def run_bytes(self, command: str, *, timeout: float = 120, stdin: bytes | None = None,
                   as_user: str | None = None) -> tuple[int, bytes, str]:

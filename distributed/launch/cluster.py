@@ -7,6 +7,7 @@ package never reads a role's defaults itself.
 
 from dataclasses import dataclass
 
+from sparklab import hub
 from sparklab.toolcli import UsageError, load_inventory_hosts, serve_inventory_hosts
 
 # The knobs the launcher reads: the distributed_env role's, the NCCL role's install paths, the Hub mirror.
@@ -34,8 +35,7 @@ class Node:
     @property
     def hub_env(self) -> dict[str, str]:
         """The Hugging Face Hub mirror, if the inventory names one: where `train --model NAME` downloads from."""
-        endpoint = {"HF_ENDPOINT": self.knobs["hf_endpoint"]} if self.knobs.get("hf_endpoint") else {}
-        return {**(self.knobs.get("hf_env") or {}), **endpoint}
+        return hub.hub_env(self.knobs.get)
 
     @property
     def mpi_user(self) -> str | None:

@@ -191,3 +191,15 @@ def test_a_heavy_engine_makes_way_for_the_fine_tunes_and_comes_back(monkeypatch,
     assert order == ["stop engine-vllm", "train pytorch", "train nemo", "start engine-vllm"]
     assert problems == [] and [r.status for r in runs] == ["PASS", "PASS"]
     assert "s: stopped vllm for the fine-tunes (one heavy workload at a time)" in capsys.readouterr().err
+
+
+def test_a_dataset_file_is_copied_into_the_run_folder_and_a_model_path_is_refused(tmp_path, hub):
+    dataset = str(hub / "datasets" / DATASET / "data" / "train.jsonl")
+    check = Check(model="org/model", dataset=dataset, steps=4, lr=1e-2, template="llama3")
+    pytorch = ENVS["pytorch"].plan(check, SETTINGS)
+    assert f"cp {dataset} train.jsonl" in pytorch.script and "--dataset train.jsonl" in pytorch.script
+    factory = ENVS["llama-factory"].plan(check, SETTINGS)
+    assert json.loads(factory.files["dataset_info.json"]) == {"short_check": {"file_name": "train.jsonl"}}
+    spark = LocalSpark(tmp_path)
+    with pytest.raises(finetune.UsageError, match="model /models/x: give a Hub name"):
+        spark.check(Namespace(model="/models/x", dataset=None, steps=None, lr=None))
