@@ -120,3 +120,8 @@ def test_workloads_that_share_ports_are_allowed_when_both_say_so_and_only_one_bo
     one_sided = Workload("jax", "lab-jax", boot=False, ports={8888: "marimo"}, shares_ports_with=frozenset({"x"}))
     with pytest.raises(ValueError, match=r"port 8888: single-cell \(Jupyter\) and jax \(marimo\) both publish it"):
         check([single, one_sided])
+
+
+def test_an_unknown_track_is_refused_before_connecting_naming_host_field_and_value():
+    with pytest.raises(InventoryError, match=r"spark-1.*level5_tracks: unknown track 'cooking'"):
+        validate_hosts([("spark-1", {"lab_user": "nvidia", "level5_tracks": ["cooking"]})], knob_defaults())
