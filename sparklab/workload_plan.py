@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sparklab import rag_labs
+from sparklab import rag_labs, track_labs
 from sparklab.engine_instances import instances_of, ollama_port
 from sparklab.workloads import Route, Workload, check
 
@@ -41,6 +41,7 @@ def workloads_of(setting: Setting) -> list[Workload]:
     """Every workload of one host (``setting``: HostConfig.setting or roles.knob), its plan checked:
     ValueError names the workloads and the port, or the heavy workloads, at fault."""
     found = [*_services(setting), *_engines(setting), *rag_labs.workloads(setting)]
+    track_labs.chosen_labs(setting)  # WIP: the tracks' labs become workloads with their roles
     check(found)
     return found
 

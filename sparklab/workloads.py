@@ -43,6 +43,14 @@ class Workload:
     health: tuple[Route, ...] = ()
     # Laptop port -> host port for the `ssh -L` line, where a UI hard-codes a port (the chatbot's websocket).
     tunnels: Mapping[int, int] = field(default_factory=dict)
+    # Workloads that publish the same ports and so never run together (their units conflict): level 5's
+    # Portfolio and single-cell notebooks, one RAPIDS container each on the same five ports. Both must name
+    # each other, and at most one of them starts at boot.
+    shares_ports_with: frozenset[str] = frozenset()
+
+
+def _share(a: Workload, b: Workload) -> bool:
+    return b.name in a.shares_ports_with and a.name in b.shares_ports_with
 
 
 def check(workloads: list[Workload]) -> None:
@@ -57,25 +65,30 @@ def check(workloads: list[Workload]) -> None:
             f"workloads: {' and '.join(at_boot)} are heavy workloads both set to start at boot; "
             "128 GB of unified memory holds one: keep boot on one, start the others on demand (python -m sparklab.labs)"
         )
-    owner: dict[int, tuple[str, str]] = {}
+    owners: dict[int, list[tuple[Workload, str]]] = {}
     for w in workloads:
         for port, what in w.ports.items():
-            if port in owner:
-                other, other_what = owner[port]
-                raise ValueError(f"port {port}: {other} ({other_what}) and {w.name} ({what}) both publish it; "
-                                 "move one of them")
-            owner[port] = (w.name, what)
+            for other, other_what in owners.get(port, []):
+                if not _share(w, other):
+                    raise ValueError(f"port {port}: {other.name} ({other_what}) and {w.name} ({what}) both publish "
+                                     "it; move one of them")
+                if w.boot and other.boot:
+                    raise ValueError(f"port {port}: {other.name} and {w.name} share their ports and both are set to "
+                                     "start at boot; only one of them can run: keep boot on one")
+            owners.setdefault(port, []).append((w, what))
 
 
 def to_json(workload: Workload) -> dict:
     return {"name": workload.name, "unit": workload.unit, "heavy": workload.heavy, "boot": workload.boot,
             "ports": {str(p): what for p, what in workload.ports.items()},
             "health": [vars(r) for r in workload.health],
-            "tunnels": {str(local): remote for local, remote in workload.tunnels.items()}}
+            "tunnels": {str(local): remote for local, remote in workload.tunnels.items()},
+            "shares_ports_with": sorted(workload.shares_ports_with)}
 
 
 def from_json(data: dict) -> Workload:
     return Workload(data["name"], data["unit"], heavy=data["heavy"], boot=data["boot"],
                     ports={int(p): what for p, what in data["ports"].items()},
                     health=tuple(Route(**r) for r in data["health"]),
-                    tunnels={int(local): remote for local, remote in data["tunnels"].items()})
+                    tunnels={int(local): remote for local, remote in data["tunnels"].items()},
+                    shares_ports_with=frozenset(data.get("shares_ports_with", ())))

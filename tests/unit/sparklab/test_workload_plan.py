@@ -7,7 +7,7 @@ import pytest
 from roles import knob_defaults
 from sparklab.inventory import InventoryError, validate_hosts
 from sparklab.workload_plan import heavy_units, workloads_of
-from sparklab.workloads import Route, Workload, check
+from sparklab.workloads import Route, Workload, check, from_json, to_json
 from tests.unit.sparklab.test_inventory import PYINFRA, REPO
 
 
@@ -102,3 +102,26 @@ def test_txt2kg_on_the_host_ollama_needs_it_enabled_and_reachable():
     # the bundled Ollama needs neither
     validate_hosts([("spark-1", {"lab_user": "nvidia", "ollama_enabled": False, "txt2kg_ollama": "bundled"})],
                    knob_defaults())
+
+
+def test_workloads_that_share_ports_are_allowed_when_both_say_so_and_only_one_boots():
+    ports = {8888: "Jupyter", 8787: "Dask"}
+    portfolio = Workload("portfolio", "lab-portfolio", boot=False, ports=ports,
+                         shares_ports_with=frozenset({"single-cell"}))
+    single = Workload("single-cell", "lab-single-cell", boot=True, ports=ports,
+                      shares_ports_with=frozenset({"portfolio"}))
+    check([portfolio, single])
+    assert from_json(to_json(portfolio)) == portfolio
+    both_at_boot = Workload("portfolio", "lab-portfolio", boot=True, ports=ports,
+                            shares_ports_with=frozenset({"single-cell"}))
+    with pytest.raises(ValueError, match="port 8888: portfolio and single-cell share their ports and both are set "
+                                         "to start at boot"):
+        check([both_at_boot, single])
+    one_sided = Workload("jax", "lab-jax", boot=False, ports={8888: "marimo"}, shares_ports_with=frozenset({"x"}))
+    with pytest.raises(ValueError, match=r"port 8888: single-cell \(Jupyter\) and jax \(marimo\) both publish it"):
+        check([single, one_sided])
+
+
+def test_an_unknown_track_is_refused_before_connecting_naming_host_field_and_value():
+    with pytest.raises(InventoryError, match=r"spark-1.*level5_tracks: unknown track 'cooking'"):
+        validate_hosts([("spark-1", {"lab_user": "nvidia", "level5_tracks": ["cooking"]})], knob_defaults())
