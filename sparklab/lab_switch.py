@@ -27,7 +27,8 @@ def unit_state(run: Run, unit: str) -> str:
 
 def probe(run: Run, route: Route) -> str | None:
     """Why ``route`` is not healthy yet, or None when it answers 2xx with ``expect`` in its body."""
-    status, body = run(f"curl -fsS --max-time 10 {quote(route.url)}")
+    # -k: a TLS route is the lab's own self-signed certificate, read on loopback
+    status, body = run(f"curl -fsS{'k' if route.tls else ''} --max-time 10 {quote(route.url)}")
     if status != 0:
         return f"{route.url}: {body.strip().splitlines()[-1] if body.strip() else f'curl exit {status}'}"
     if route.expect and route.expect not in body:

@@ -1,5 +1,6 @@
-"""The workload plan of one host, from its role knobs: levels 1–2's services, the inference engines and level 3's
-labs as :class:`sparklab.workloads.Workload`, checked by :func:`sparklab.workloads.check` before pyinfra connects."""
+"""The workload plan of one host, from its role knobs: levels 1–2's services, the inference engines, level 3's
+labs and level 5's track labs as :class:`sparklab.workloads.Workload`, checked by :func:`sparklab.workloads.check`
+before pyinfra connects."""
 
 from __future__ import annotations
 
@@ -40,8 +41,7 @@ def _services(setting: Setting) -> list[Workload]:
 def workloads_of(setting: Setting) -> list[Workload]:
     """Every workload of one host (``setting``: HostConfig.setting or roles.knob), its plan checked:
     ValueError names the workloads and the port, or the heavy workloads, at fault."""
-    found = [*_services(setting), *_engines(setting), *rag_labs.workloads(setting)]
-    track_labs.chosen_labs(setting)  # WIP: the tracks' labs become workloads with their roles
+    found = [*_services(setting), *_engines(setting), *rag_labs.workloads(setting), *track_labs.workloads(setting)]
     check(found)
     return found
 

@@ -18,16 +18,18 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Route:
-    """An HTTP route on the host's loopback: healthy when it answers 2xx and its body contains ``expect``."""
+    """An HTTP route on the host's loopback: healthy when it answers 2xx and its body contains ``expect``.
+    ``tls``: served over HTTPS with the lab's own self-signed certificate (Live VLM's webcam page)."""
 
     port: int
     path: str
     label: str = ""
     expect: str = ""
+    tls: bool = False
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.path}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{self.path}"
 
 
 @dataclass(frozen=True)
