@@ -1,5 +1,6 @@
-"""The workload plan of a host: one port plan and one memory policy over levels 1–3, refused before connecting."""
+"""The workload plan of a host: one port plan and one memory policy over levels 1–5, refused before connecting."""
 
+import re
 import subprocess
 
 import pytest
@@ -125,3 +126,41 @@ def test_workloads_that_share_ports_are_allowed_when_both_say_so_and_only_one_bo
 def test_an_unknown_track_is_refused_before_connecting_naming_host_field_and_value():
     with pytest.raises(InventoryError, match=r"spark-1.*level5_tracks: unknown track 'cooking'"):
         validate_hosts([("spark-1", {"lab_user": "nvidia", "level5_tracks": ["cooking"]})], knob_defaults())
+
+
+def test_level5_track_labs_join_the_plan_with_their_ports_and_units():
+    setting = setting_of(level5_tracks=["image_generation", "data_science", "jax"])
+    found = {w.name: w for w in workloads_of(setting)}
+    assert found["comfyui"].ports == {8188: "ComfyUI"} and found["comfyui"].unit == "lab-comfyui"
+    assert found["jax"].ports == {2718: "JAX marimo notebooks"}
+    assert found["flux-comfyui"].heavy and found["flux-train"].heavy and not found["flux-train"].ports
+    assert found["portfolio"].shares_ports_with == {"single-cell"}
+    assert "live-vlm" not in found and "rapids" not in found  # not chosen; an environment, no unit
+    assert "lab-flux-train" in heavy_units(setting)
+
+
+@pytest.mark.parametrize("tracks, data, message", [
+    (["jax"], {"jax_port": 8080},
+     "port 8080: open-webui (Open WebUI) and jax (JAX marimo notebooks) both publish it"),
+    (["data_science"], {"portfolio_boot": True, "single_cell_boot": True},
+     "port 8888: portfolio and single-cell share their ports and both are set to start at boot"),
+    (["image_generation"], {"comfyui_port": 8189},
+     "port 8189: comfyui (ComfyUI) and flux-comfyui (FLUX ComfyUI) both publish it"),
+])
+def test_level5_clashes_are_refused_naming_both(tracks, data, message):
+    with pytest.raises(InventoryError, match=rf"spark-1.*{re.escape(message)}"):
+        validate_hosts([("spark-1", {"lab_user": "nvidia", "level5_tracks": tracks, **data})], knob_defaults())
+
+
+def test_pyinfra_refuses_jax_on_open_webuis_port_before_connecting(tmp_path):
+    """Acceptance (issue 14): JAX on 8080 beside Open WebUI fails before pyinfra connects, naming both."""
+    copy = tmp_path / "one_spark_copy.py"
+    text = (REPO / "inventories" / "one_spark.py").read_text()
+    copy.write_text(text + "\nspark_clash = [('spark-x', {'lab_user': 'nvidia', 'level5_tracks': ['jax'], "
+                    "'jax_port': 8080})]\n")
+    run = subprocess.run([PYINFRA, str(copy), "deploys/level5.py", "--dry"], cwd=REPO, capture_output=True,
+                         text=True, timeout=120)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "Connecting to hosts" not in output
+    assert "host spark-x: port 8080: open-webui (Open WebUI) and jax (JAX marimo notebooks) both publish it" in output
