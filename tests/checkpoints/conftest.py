@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import testinfra
 
-from sparklab import rag_labs
+from sparklab import rag_labs, track_labs
 from sparklab.checkpoints import NOT_APPLICABLE
 from sparklab.engine_instances import instances_of
 from sparklab.inventory import load_lab
@@ -21,7 +21,7 @@ from sparklab.sshconfig import ssh_config_text
 # Items that need the pair are checked once per lab and reported in this column.
 LAB_COLUMN = "lab"
 # Parameters that make one item per engine or per lab (the host is the column).
-PER_ITEM = ("engine", "rag_lab", "strategy", "env", "finetune_env")
+PER_ITEM = ("engine", "rag_lab", "track_lab", "strategy", "env", "finetune_env")
 
 
 def pytest_configure(config):
@@ -56,6 +56,9 @@ def pytest_generate_tests(metafunc):
     if "rag_lab" in metafunc.fixturenames:  # per-lab items of level 3: every lab any host enables
         names = sorted({w.name for h in lab.hosts for w in rag_labs.workloads(h.setting)})
         metafunc.parametrize("rag_lab", names, ids=names, scope="module")
+    if "track_lab" in metafunc.fixturenames:  # per-lab items of level 5: every lab of the tracks any host chooses
+        names = [name for name in track_labs.LABS if any(name in track_labs.chosen_labs(h.setting) for h in lab.hosts)]
+        metafunc.parametrize("track_lab", names, ids=names, scope="module")
     if "spark" in metafunc.fixturenames:
         names = [h.name for h in lab.hosts]
         metafunc.parametrize("spark", names, indirect=True, ids=names, scope="module")
