@@ -5,6 +5,7 @@ pin is a new image (built once) and an unchanged one is never rebuilt."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from io import StringIO
 from shlex import quote
@@ -34,14 +35,35 @@ def derived_tag(name: str, base: str, pins: Sequence[str], pip_args: Sequence[st
     return f"spark-lab/{name}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
+def pinned_tag(name: str, *pins: str) -> str:
+    """The tag of the image ``name`` built from a pinned source (a checkout's Dockerfile): a digest of its pins."""
+    return f"spark-lab/{name}:{hashlib.sha256(' '.join(pins).encode()).hexdigest()[:12]}"
+
+
 @operation()
-def image_built(tag: str, context: str, buildkit: bool = True):
-    """`docker build` ``context`` as ``tag`` unless the host has that tag."""
+def image_built(tag: str, context: str, buildkit: bool = True, dockerfile: str | None = None,
+                edit: tuple[str, str] | None = None):
+    """`docker build` ``context`` as ``tag`` unless the host has that tag. ``dockerfile``: its path on the host
+    (default: the context's Dockerfile). ``edit``: (text, replacement), made for this build in what docker reads
+    (the file is left as it is, e.g. in a read-only checkout); the build fails when the text is not there."""
     if host.get_fact(DockerImage, object_id=tag):
         host.noop(f"image {tag} is present")
         return
     classic = [] if buildkit else ["DOCKER_BUILDKIT=0"]
-    yield StringCommand(*classic, "docker build -q -t", QuoteString(tag), QuoteString(context))
+    build = StringCommand(*classic, "docker build -q -t", QuoteString(tag))
+    if edit is None:
+        yield StringCommand(build, *(["-f", QuoteString(dockerfile)] if dockerfile else []), QuoteString(context))
+        return
+    text, replacement = edit
+    path = QuoteString(dockerfile or f"{context}/Dockerfile")
+    yield StringCommand("grep -qF", QuoteString(text), path, "|| { echo", QuoteString(f"cannot pin: no {text} in"),
+                        path, ">&2; exit 1; }")
+    # sed takes both literally: the pattern's regular-expression characters and the replacement's \\, & and |
+    # escaped
+    pattern = re.sub(r"([][\\.*^$|])", r"\\\1", text)
+    replacement = re.sub(r"([\\&|])", r"\\\1", replacement)
+    yield StringCommand("sed", QuoteString(f"s|{pattern}|{replacement}|"), path, "|", build, "-f -",
+                        QuoteString(context))
 
 
 def derived_image(name: str, base: str, pins: Sequence[str], *, pip_args: Sequence[str] = (),

@@ -240,16 +240,19 @@ def git_checkout(src: str, dest: str, commit: str, user: str = "root"):
 
 
 @operation()
-def file_downloaded(url: str, dest: str, sha256: str | None = None):
+def file_downloaded(url: str, dest: str, sha256: str | None = None, header_file: str | None = None):
     """``dest`` downloaded from ``url``, resumably: curl continues ``dest``.part where an interrupted download
     stopped (tens of GB over a class network), and the file takes its name only once complete and, when
-    ``sha256`` is given, verified. A present ``dest`` is trusted: hashing 60 GB on every rerun is too slow."""
+    ``sha256`` is given, verified. A present ``dest`` is trusted: hashing 60 GB on every rerun is too slow.
+    ``header_file``: a file on the host whose lines curl sends as headers (`-H @file`), e.g. a 0600 file with
+    "Authorization: Bearer ..." for gated weights, so that the token is on no command line."""
     if host.get_fact(File, path=dest):
         host.noop(f"{dest} is present")
         return
     part = QuoteString(f"{dest}.part")
+    headers = ["-H", QuoteString(f"@{header_file}")] if header_file else []
     yield StringCommand("mkdir -p", QuoteString(posixpath.dirname(dest)))
-    yield StringCommand("curl -fsSL --retry 5 -C - -o", part, QuoteString(url))
+    yield StringCommand("curl -fsSL --retry 5 -C -", *headers, "-o", part, QuoteString(url))
     if sha256:
         yield StringCommand("echo", QuoteString(f"{sha256}  {dest}.part"), "| sha256sum -c --quiet -",
                             "|| { rm -f", part, "; echo", QuoteString(f"{url}: sha256 mismatch, removed"),

@@ -34,12 +34,14 @@ def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot:
                 kind: Literal["container", "compose", "native"] = "container", exec_stop: Sequence[str] = (),
                 conflicts: Iterable[str] = (), restart_when: Iterable[OperationMeta] = (),
                 service_user: str | None = None, working_directory: str | None = None,
-                env_file: str | None = None) -> None:
+                env_file: str | None = None, restart: str = "on-failure") -> None:
     """Write the unit and set its state: a boot unit is enabled and running; an on-demand one is left as it is
     (started by hand, by `systemctl start` or `python -m sparklab.labs`), restarted on change if running.
 
     ``kind``: "container", a `docker run` in the foreground (the container is named like the unit);
     "compose", a `docker compose up` in the foreground, ``exec_stop`` its `down`; "native", a program on the host.
+
+    ``restart``: systemd's Restart= ("no" for a job that runs once when started, e.g. a training run).
 
     ``conflicts``: units this one stops when it starts (one heavy workload at a time). They sit in a drop-in,
     not in the unit: adding or removing a heavy workload rewrites the others' drop-ins and reloads systemd,
@@ -48,7 +50,7 @@ def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot:
         name=f"{unit} unit", src="templates/units/owned.service.j2", dest=f"{UNIT_DIR}/{unit}.service", mode="644",
         mark=MANAGED_MARK, description=description, kind=kind, unit=unit, docker=DOCKER,
         exec_start=exec_line(list(exec_start)), exec_stop=exec_line(list(exec_stop)) if exec_stop else None,
-        service_user=service_user, env_file=env_file, working_directory=working_directory,
+        service_user=service_user, env_file=env_file, working_directory=working_directory, restart=restart,
         jinja_env_kwargs=block_syntax(),
     )
     conflicts = sorted(conflicts)
