@@ -120,6 +120,17 @@ sim_sparks = (
         # or NGC's blueprint images): they stay off in the lab, covered by plan tests (docs/simulation-gaps.md).
         "level5_tracks": ["image_generation", "jax"],
         "level5_labs": {"flux-finetune": False, "tensorrt-t2i": False, "vss": False},
+        # ComfyUI: the stand-in repo on the lab mirror (simlab/standins/comfyui/, pinned by commit; a unit test keeps
+        # it in step), a real venv with the wheelhouse's CPU torch (no PyTorch index), the SD1.5 stand-in checkpoint
+        # pinned by its sha256 (simlab.mirror.catalog.SAFETENSORS_FILES), and no GPU (--cpu).
+        "comfyui_repo_url": "http://10.99.0.1:8080/git/comfyanonymous/ComfyUI.git",
+        "comfyui_commit": "1279cab2c2d02b3330cfe063e0ae6842ebb2b0bd",
+        "comfyui_torch_index": "",
+        "comfyui_torch_packages": ["torch==2.13.0+cpu"],
+        "comfyui_checkpoint_url": "http://10.99.0.1:8080/files/huggingface/Comfy-Org/stable-diffusion-v1-5-archive/"
+                                  "resolve/main/v1-5-pruned-emaonly-fp16.safetensors",
+        "comfyui_checkpoint_sha256": "5d961f999503ab86549c63b65f72fd461ec960a10a75b54a76ed081775bdb2de",
+        "comfyui_args": ["--cpu"],
         "secrets": {
             "ngc_api_key": {"env": "NGC_API_KEY"},
             "tailscale_auth_key": {"env": "TS_AUTHKEY"},

@@ -337,6 +337,14 @@ GGUF_FILES: dict[str, str] = {
         "4ed8bb903c2afd136e5c0cd34704961fe443a75bb7d21fe99b816926e25c649c",
 }
 
+# The ComfyUI lab's SD1.5 checkpoint (the playbook's https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/
+# resolve/main/v1-5-pruned-emaonly-fp16.safetensors) at files/huggingface/...: a small safetensors stand-in with no
+# tensors (http_files.safetensors_standin), the same bytes on every build; path under files/ -> sha256.
+SAFETENSORS_FILES: dict[str, str] = {
+    _HF.format("Comfy-Org/stable-diffusion-v1-5-archive", "v1-5-pruned-emaonly-fp16.safetensors"):
+        "5d961f999503ab86549c63b65f72fd461ec960a10a75b54a76ed081775bdb2de",
+}
+
 # Ollama's release tarball stand-in: files/ollama/v{OLLAMA_VERSION}/ollama-linux-{amd64,arm64}.tgz
 # (the same bytes: the stand-in is Python) and sha256sum.txt, like the GitHub release. The tarball is
 # reproducible byte for byte: inventories/sim_lab.py pins its sha256.
@@ -356,6 +364,8 @@ GIT_REPOS: dict[str, dict] = {
     "NVIDIA/dgx-spark-playbooks": {"source": "playbooks", "branch": "main"},
     # https://github.com/NVIDIA/workbench-example-agentic-rag at b8b36f8db9334e3740b8c5a6a468fd929d65e12d
     "NVIDIA/workbench-example-agentic-rag": {"source": "agentic-rag", "branch": "main"},
+    # https://github.com/comfyanonymous/ComfyUI at 4ffea0e864275301329ddb5ecc3fbc7211d7a802 (level 5's ComfyUI lab)
+    "comfyanonymous/ComfyUI": {"source": "comfyui", "branch": "master"},
     # Not a stand-in: the real LLaMA-Factory v0.9.5 source (https://github.com/hiyouga/LLaMA-Factory at
     # 7af909522a951e3ad9f022ea6f88b6755257eaa5), from its PyPI sdist (the repository's files less the sdist's
     # PKG-INFO), downloaded once into <cache>/downloads/ and checked against its sha256.

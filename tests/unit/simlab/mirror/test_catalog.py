@@ -133,3 +133,19 @@ def test_the_chatbots_model_stand_ins_are_pinned_by_the_lab_inventory(defaults, 
     wanted = [path for paths in files.values() for path in paths]
     assert sorted(wanted) == sorted(served)
     assert lab_group_data["chatbot_model_sha256"] == {p.rsplit("/", 1)[-1]: served[p] for p in wanted}
+
+
+def test_the_comfyui_lab_runs_on_the_mirrors_stand_ins(defaults, lab_group_data):
+    """The ComfyUI lab in the lab: the mirror's ComfyUI repo, the CPU torch of the wheelhouse with no PyTorch
+    index, and the SD1.5 stand-in at the playbook's path on the mirror, pinned by its sha256."""
+    role = defaults["comfyui"]
+    assert lab_group_data["comfyui_repo_url"] == f"{catalog.MIRROR_URL}/git/comfyanonymous/ComfyUI.git"
+    assert "comfyanonymous/ComfyUI" in catalog.GIT_REPOS
+    assert not lab_group_data["comfyui_torch_index"] and "comfyui_pip_args" not in lab_group_data
+    wheels = _pins(catalog.WHEELS)
+    torch = _pins(lab_group_data["comfyui_torch_packages"])
+    assert {name: wheels.get(name) for name in torch} == torch
+    path = "huggingface/" + role["comfyui_checkpoint_url"].removeprefix("https://huggingface.co/")
+    assert lab_group_data["comfyui_checkpoint_url"] == f"{catalog.MIRROR_URL}/files/{path}"
+    assert lab_group_data["comfyui_checkpoint_sha256"] == catalog.SAFETENSORS_FILES[path]
+    assert lab_group_data["comfyui_args"] == ["--cpu"]

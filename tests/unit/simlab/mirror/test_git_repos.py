@@ -17,7 +17,8 @@ pytestmark = pytest.mark.skipif(not shutil.which("git"), reason="needs git")
 INVENTORY = catalog.STANDINS.parent.parent / "inventories" / "sim_lab.py"
 PINS = {"NVIDIA/dgx-spark-playbooks": "playbooks_commit",
         "NVIDIA/workbench-example-agentic-rag": "agentic_rag_commit",
-        "hiyouga/LLaMA-Factory": "llama_factory_commit"}
+        "hiyouga/LLaMA-Factory": "llama_factory_commit",
+        "comfyanonymous/ComfyUI": "comfyui_commit"}
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

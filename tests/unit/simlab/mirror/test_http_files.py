@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
+import struct
 import tarfile
 
 from simlab.mirror import catalog, http_files
@@ -55,3 +57,19 @@ def test_gguf_model_standins_are_pinned_in_the_catalog():
         assert data[:8] == b"GGUF\x03\0\0\0" and rel.rsplit("/", 1)[1].encode() in data
         assert hashlib.sha256(data).hexdigest() == sha, f"{rel}: put {hashlib.sha256(data).hexdigest()} in GGUF_FILES"
     assert len({files[rel] for rel in catalog.GGUF_FILES}) == 6
+
+
+def test_safetensors_model_standins_are_pinned_in_the_catalog():
+    """The ComfyUI lab's SD1.5 checkpoint: a safetensors file (header length, JSON header padded to 8 bytes, no
+    tensor) naming what it stands in for, and the sha256 the catalog pins for inventories."""
+    files = http_files.contents()
+    assert list(catalog.SAFETENSORS_FILES) == [
+        "huggingface/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/v1-5-pruned-emaonly-fp16.safetensors"]
+    for rel, sha in catalog.SAFETENSORS_FILES.items():
+        data = files[rel]
+        (size,) = struct.unpack("<Q", data[:8])
+        assert size % 8 == 0 and len(data) == 8 + size
+        header = json.loads(data[8:])
+        assert list(header) == ["__metadata__"] and "no weights" in header["__metadata__"]["sparklab.standin"]
+        assert hashlib.sha256(data).hexdigest() == sha, (
+            f"{rel}: put {hashlib.sha256(data).hexdigest()} in SAFETENSORS_FILES")

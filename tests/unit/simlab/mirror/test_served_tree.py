@@ -125,7 +125,7 @@ def test_level3_layout_debian_compose_git_and_models(built):
     assert (repo / "dists/bookworm/InRelease").read_text().startswith("-----BEGIN PGP SIGNED MESSAGE-----")
     for name in catalog.GIT_REPOS:
         bare = dest / "git" / f"{name}.git"
-        assert (bare / "HEAD").read_text() == "ref: refs/heads/main\n"
+        assert (bare / "HEAD").read_text() == f"ref: refs/heads/{catalog.GIT_REPOS[name]['branch']}\n"
         assert (bare / "info/refs").read_text().startswith(git_repos.commit_sha(name))
         assert (bare / "objects/info/packs").read_text().startswith("P pack-")
     sums = (dest / "files/SHA256SUMS").read_text()
