@@ -33,6 +33,14 @@ TRACKS: dict[str, tuple[str, ...]] = {
 LABS = {lab: track for track, labs in TRACKS.items() for lab in labs}
 # The curriculum's level-5 checkpoint: "completed at least 2 tracks".
 TRACKS_TO_COMPLETE = 2
+# Secrets without which a lab's role skips it: gated weights (FLUX.1-dev, its ONNX export), NGC's blueprint
+# images, the class token every notebook asks for.
+SECRETS: dict[str, tuple[str, ...]] = {
+    FLUX: ("hf_token",), TENSORRT_T2I: ("hf_token",), VSS: ("ngc_api_key", "hf_token"),
+    PORTFOLIO: ("jupyterlab_token",), SINGLE_CELL: ("jupyterlab_token",), JAX: ("jupyterlab_token",),
+}
+# Labs built on GPU hosts only (Isaac Sim's source build needs the GPU's driver and CUDA).
+GPU_ONLY = (ISAAC,)
 
 
 def chosen_labs(setting: Setting) -> list[str]:
