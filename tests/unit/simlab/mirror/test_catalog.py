@@ -31,10 +31,11 @@ def lab_group_data() -> dict:
 
 
 def _images(value, key: str = ""):
-    """Image references anywhere in DEFAULTS-like data: under "image", "*_image" and "*_images" keys."""
+    """Image references anywhere in DEFAULTS-like data: under "image", "*_image" and "*_images" keys (a map keyed by
+    port numbers, e.g. rapids_notebooks_ports, holds none)."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _images(v, k)
+            yield from _images(v, str(k))
     elif key == "image" or key.endswith("_image"):
         yield value
     elif key.endswith("_images"):
