@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     token_file, command, *args = argv
-    refused = [a for a in args if a.split("=", 1)[0] in REFUSED]
-    if refused:
+    refused = [flag for flag in (a.split("=", 1)[0] for a in args) if flag in REFUSED]
+    if refused:  # the flag only: a value given with it is not echoed into the journal
         print(f"marimo_token: {refused[0]} is not allowed: the token comes from {token_file}", file=sys.stderr)
         return 2
     try:
