@@ -20,8 +20,8 @@ Better than the playbook:
   the deploy accepts it (tools/eula_check.sh's .eula_accepted) only when the inventory says `isaac_accept_eula:
   True`, and otherwise skips the lab naming the licence.
 - **libgomp** is preloaded (the playbook's troubleshooting) by the two commands only, not system-wide.
-- Builds run as the lab user in `isaac_dir` (theirs: Isaac Sim writes its caches beside itself), from a fresh
-  clone each time a pin changes (the playbook's "old installation" build error), release configuration only.
+- Builds run as the lab user in `isaac_dir` (theirs, as the playbook's clones in a student's home are), from a
+  fresh clone each time a pin changes (the playbook's "old installation" build error), release configuration only.
 
 Absent when not chosen: the commands and the compiler links are removed; the build (tens of GB) is kept, with its
 stamps, so choosing the track again costs nothing.

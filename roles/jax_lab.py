@@ -37,7 +37,8 @@ DEFAULTS = {
     "jax_port": 2718,
     # The playbook's `docker run` flags (the simulated lab drops --gpus and memlock).
     "jax_docker_args": ["--gpus", "all", "--shm-size=1g", "--ulimit", "memlock=-1", "--ulimit", "stack=67108864"],
-    # The Dockerfile's base, pinned by digest (None: the tag as it is today).
+    # The Dockerfile's base, pinned by digest (None: the tag as it is today). The digests are the multi-arch
+    # indexes public Dockerfiles pin these tags by (Docker pulls the arm64 image from them on a Spark).
     "jax_base_image": "nvidia/cuda:13.0.1-runtime-ubuntu24.04",
     "jax_base_digest": "sha256:c3fde347d52d578c84fd644bc177bc7ec333feaf11550d990da4084d7612e4c7",
     # uv for the Dockerfile's `COPY --from=ghcr.io/astral-sh/uv:latest`: 0.9.2, `latest` on 2025-10-14, when the
