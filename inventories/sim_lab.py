@@ -83,7 +83,7 @@ sim_sparks = (
         # Level 3: stand-ins of the playbooks' git repos on the lab mirror (simlab/standins/), pinned by commit
         # (simlab/mirror/ builds them byte for byte; a unit test keeps these in step).
         "playbooks_repo_url": "http://10.99.0.1:8080/git/NVIDIA/dgx-spark-playbooks.git",
-        "playbooks_commit": "92452f3429af90f94f2ca514ed1e1e3719599db7",
+        "playbooks_commit": "5a7c37dd495f9e1d49baac78b3107f48ba7f2d60",
         "agentic_rag_repo_url": "http://10.99.0.1:8080/git/NVIDIA/workbench-example-agentic-rag.git",
         "agentic_rag_commit": "20c3c42fce642e39a52563bb75ef3cc87936d20a",
         # Level 4: the stand-in Hugging Face Hub on the lab mirror (simlab.hf_hub). It sends no Xet headers, so the
@@ -114,6 +114,11 @@ sim_sparks = (
         "llama_factory_pip_args": ["--no-cache-dir", "--no-index", "--find-links",
                                    "http://10.99.0.1:8080/files/wheels-llama-factory/", "--trusted-host", "10.99.0.1"],
         "llama_factory_tmpdir": "/var/tmp",
+        # Level 5, JAX (roles/jax_lab.py): no GPU flags and no memlock ulimit (as for level 4); the stand-in base and
+        # uv images by tag (the lab registry's digests are its own). Isaac needs a GPU: the lab's hosts skip it.
+        "jax_docker_args": ["--shm-size=1g", "--ulimit", "stack=67108864"],
+        "jax_base_digest": None,
+        "jax_uv_digest": None,
         "hf_endpoint": "http://10.99.0.1:8081",
         "hf_env": {"HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_UPDATE_CHECK": "1", "HF_HUB_DISABLE_XET": "1"},
         # Level 5: a class taking two tracks. FLUX training, TensorRT engines and VSS need a GPU (and gated weights

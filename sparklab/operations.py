@@ -189,6 +189,22 @@ def image_pulled(image: str):
     yield StringCommand("docker pull", QuoteString(image))
 
 
+def _image_id(image: str) -> str | None:
+    found = host.get_fact(DockerImage, object_id=image)
+    return found[0].get("Id") if found else None
+
+
+@operation()
+def image_tagged(source: str, tag: str):
+    """`docker tag` ``source`` (a pulled image, e.g. ``name@sha256:…``) as ``tag`` unless ``tag`` already is that
+    image: a Dockerfile that names ``tag`` then builds from the pinned image, found locally."""
+    wanted = _image_id(source)
+    if wanted is not None and _image_id(tag) == wanted:
+        host.noop(f"{tag} is {source}")
+        return
+    yield StringCommand("docker tag", QuoteString(source), QuoteString(tag))
+
+
 def tree_digest(src: Path, skip_dirs: frozenset[str] = frozenset({"__pycache__"})) -> str:
     """sha256 over the relative paths and contents of the files under ``src`` (``skip_dirs`` left out)."""
     digest = hashlib.sha256()

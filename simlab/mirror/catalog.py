@@ -179,12 +179,27 @@ IMAGES: list[dict] = [
                 "PYTHONIOENCODING=utf-8"],
         "working_dir": "/workspace",
     },
+    # §7: CUDA base (the Level-1 GPU check) and, under its Docker Hub name below, the base of Level 5's JAX image
+    # (levels-3-5.md §5E). The lab registry keeps one repository for both names (the path without the host), so the
+    # two entries are one image: Debian's python3.11 with SITE_PACKAGES["jax"] (real CPU jax, marimo, numpy, plotly)
+    # from the wheels-jax wheelhouse, which the stand-in Dockerfile's /app venv sees as its system site-packages.
     {
         "registry": "nvcr.io",
         "repository": "nvidia/cuda",
-        "tag": "13.0.1-runtime-ubuntu24.04",  # §7: CUDA base (GPU check)
+        "tag": "13.0.1-runtime-ubuntu24.04",
+        "site_packages": "jax",
         "env": ["CUDA_VERSION=13.0.1"],
     },
+    {
+        "registry": "docker.io",
+        "repository": "nvidia/cuda",
+        "tag": "13.0.1-runtime-ubuntu24.04",
+        "site_packages": "jax",
+        "env": ["CUDA_VERSION=13.0.1"],
+    },
+    # Level 5 (§5E): the uv the JAX Dockerfile copies (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /uvx /bin/`;
+    # roles/jax_lab.py tags the pinned release as latest): the real binaries, from PyPI's uv wheel.
+    {"registry": "ghcr.io", "repository": "astral-sh/uv", "tag": "0.9.2", "layers": ["uv-0.9.2"]},
     {"registry": "nvcr.io", "repository": "nvidia/vllm", "tag": "26.05.post1-py3", "python": True},
     # Level 4 (levels-3-5.md §4.4): NeMo AutoModel needs CUDA; the stand-in is pulled, not trained with.
     {"registry": "nvcr.io", "repository": "nvidia/nemo-automodel", "tag": "26.02"},
@@ -313,6 +328,10 @@ IMAGE_LAYERS: dict[str, dict] = {
     "etcd": {"links": {"usr/local/bin/etcd": _SERVICES, "usr/local/bin/etcdctl": _SERVICES}},
     "minio": {"links": {"usr/bin/minio": _SERVICES}},
     "milvus": {"links": {"milvus/bin/milvus": _SERVICES, "usr/local/bin/milvus": _SERVICES}},
+    # uv's image: its two binaries at /uv and /uvx, taken from the wheel's scripts ("wheel" in "wheelhouse", an
+    # OWN_WHEELHOUSES name; "wheel_files": (path in the image, script in the wheel, mode)).
+    "uv-0.9.2": {"wheel": "uv==0.9.2", "wheelhouse": "wheels-jax",
+                 "wheel_files": [("uv", "uv", 0o755), ("uvx", "uvx", 0o755)]},
 }
 
 # Stand-in files under dest/files/: (path under files/, source under simlab/standins/).
@@ -398,15 +417,22 @@ HOST_PYTHON = "3.11.2"
 # asks for to build editable), isolated, from this wheelhouse.
 LLAMA_FACTORY_VERSION = "0.9.5"
 LLAMA_FACTORY_TORCH = ["torch==2.11.0", "torchvision==0.26.0", "torchaudio==2.11.0"]  # roles.llama_factory's pins
+# "wheels-jax": the JAX playbook's Dockerfile pins (less opencv-python-headless, 55 MB, which only one notebook cell
+# imports) with CPU jaxlib, for the JAX image's base (SITE_PACKAGES["jax"]), and uv for its uv image (~200 MB).
+JAX_PINS = ["jax==0.7.2", "marimo==0.16.5", "numpy==2.3.3", "plotly==6.3.0", "tqdm==4.67.1"]
 OWN_WHEELHOUSES: dict[str, list[str]] = {
     "wheels-llama-factory": [f"llamafactory[metrics]=={LLAMA_FACTORY_VERSION}", *LLAMA_FACTORY_TORCH, "hatchling",
                              "editables"],
+    "wheels-jax": [*JAX_PINS, "uv==0.9.2"],
 }
 # Site-packages layers of images (IMAGES "site_packages"): these and their dependencies, resolved from the wheelhouse.
 SITE_PACKAGES: dict[str, list[str]] = {
     "pytorch": ["pip==26.3", "setuptools", "torch==2.13.0", "numpy==2.4.6", "transformers==5.24.0", "peft==0.21.2",
                 "accelerate==1.15.0", "datasets==5.2.0"],
+    "jax": JAX_PINS,
 }
+# Site-packages resolved from one of OWN_WHEELHOUSES instead of the lab wheelhouse.
+SITE_PACKAGES_WHEELHOUSE: dict[str, str] = {"jax": "wheels-jax"}
 
 # The stand-in Hugging Face Hub (simlab.hf_hub on docs/lab-contract.md's port): `HF_ENDPOINT=HF_HUB_URL` makes
 # huggingface_hub, the `hf` CLI, transformers and datasets download from it. Repository -> {"type": "model" or

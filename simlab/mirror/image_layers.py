@@ -5,16 +5,18 @@ under a hash of what they are made from, so an edited stand-in gives a new layer
 2. Debian bookworm's python3.11 and the libraries it needs (``PYTHON_PACKAGES``, ``apt-get download`` +
    ``dpkg-deb -x``, docs and gconv left out), ``/usr/bin/python3``: ``"python": True`` images;
 3. the stand-in programs (``catalog.STANDIN_FILES``, ``catalog.STANDIN_LINKS``): ``"python": True`` images;
-4. an image's own layers (``catalog.IMAGE_LAYERS`` named by its "layers": Ollama's binary, the services' links).
+4. an image's own layers (``catalog.IMAGE_LAYERS`` named by its "layers": Ollama's binary, the services' links,
+   or a wheel's scripts: uv's binaries).
 
-An image with ``"site_packages": NAME`` (the CPU PyTorch image) has, instead of 3., the libraries the rest of
-Python's standard library and the wheels need (``PYTHON_LIBS``: libstdc++, libssl, libffi, ...) and a layer of
-site-packages: ``catalog.SITE_PACKAGES[NAME]`` and their dependencies, resolved from the lab wheelhouse and unpacked
+An image with ``"site_packages": NAME`` (the CPU PyTorch image, the JAX image's base) has, instead of 3., the
+libraries the rest of Python's standard library and the wheels need (``PYTHON_LIBS``: libstdc++, libssl, libffi, ...)
+and a layer of site-packages: ``catalog.SITE_PACKAGES[NAME]`` and their dependencies, resolved from the lab wheelhouse
+(or the one ``catalog.SITE_PACKAGES_WHEELHOUSE`` names) and unpacked
 into ``/usr/local/lib/python3.11/dist-packages`` with their console scripts in ``/usr/local/bin`` (pip, hf, torchrun,
 accelerate, ...) and a RECORD, so that pip in the image upgrades or removes them as if it had installed them.
 
 As root, the layered rootfs of a ``"python"`` image is checked once in a chroot (``IMAGE_CHECKS``), and that of a
-site-packages image with ``SITE_PACKAGES_CHECKS``.
+site-packages image with ``SITE_PACKAGES_CHECKS[NAME]``.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from . import catalog
 from .archives import FIXED_EPOCH, files_tar, gzip_bytes, tar_member
 from .host_tools import file_sha256, log, run, sha256
 from .image_manifests import BASE_ENV
-from .wheelhouse import resolve, wheelhouse
+from .wheelhouse import own_wheelhouse, resolve, wheelhouse
 
 BUSYBOX_PACKAGE = "busybox-static"
 # used when the extracted busybox cannot be run here to list its applets
@@ -74,13 +76,22 @@ IMAGE_CHECKS = (
     "python3 -c 'import standin_services'",
     "curl -s http://127.0.0.1:9/; test $? = 7",  # the curl stand-in runs: connection refused
 )
-# Run in a chroot of a site-packages image once per layer set (when root).
-SITE_PACKAGES_CHECKS = (
-    "python3 -c 'import ssl, hashlib, ctypes, bz2, lzma, sqlite3, uuid, decimal; hashlib.sha256(b\"\").hexdigest()'",
-    "python3 -c 'import torch, numpy, transformers, peft, accelerate, datasets; torch.ones(2) @ torch.ones(2)'",
-    "pip --version && pip check",
-    "hf version",
-)
+# Run in a chroot of a site-packages image once per layer set (when root): the standard library, then each image's own.
+STDLIB_CHECK = ("python3 -c 'import ssl, hashlib, ctypes, bz2, lzma, sqlite3, uuid, decimal; "
+                "hashlib.sha256(b\"\").hexdigest()'")
+SITE_PACKAGES_CHECKS: dict[str, tuple[str, ...]] = {
+    "pytorch": (
+        STDLIB_CHECK,
+        "python3 -c 'import torch, numpy, transformers, peft, accelerate, datasets; torch.ones(2) @ torch.ones(2)'",
+        "pip --version && pip check",
+        "hf version",
+    ),
+    "jax": (
+        STDLIB_CHECK,
+        "python3 -c 'import jax, jax.numpy as jnp, marimo, plotly, tqdm; print(jax.devices(), jnp.ones(2).sum())'",
+        "marimo --version",
+    ),
+}
 
 
 def _debs(cache: Path, names: list[str]) -> list[Path]:
@@ -382,9 +393,15 @@ def _tar_tree(root: Path, tar_path: Path) -> None:
                     tar.addfile(ti, f)
 
 
+def _house(cache: Path, own: str | None) -> Path:
+    """The lab wheelhouse, or OWN_WHEELHOUSES[own]."""
+    return own_wheelhouse(cache, own) if own else wheelhouse(cache)
+
+
 def site_packages_wheels(cache: Path, name: str) -> list[Path]:
-    """The wheels of SITE_PACKAGES[name] and their dependencies in the wheelhouse (pip's resolution, cached)."""
-    house = wheelhouse(cache)
+    """The wheels of SITE_PACKAGES[name] and their dependencies in its wheelhouse (the lab's, or the one
+    SITE_PACKAGES_WHEELHOUSE names; pip's resolution, cached)."""
+    house = _house(cache, catalog.SITE_PACKAGES_WHEELHOUSE.get(name))
     requirements = catalog.SITE_PACKAGES[name]
     resolved = cache / "layers" / f"resolved-{sha256(chr(10).join([house.name, *requirements]).encode())[:24]}.json"
     names = json.loads(resolved.read_text()) if resolved.is_file() else None
@@ -413,9 +430,32 @@ def _site_packages_layer(cache: Path, name: str) -> dict:
     return _cached_big_layer(cache, key, write_tar)
 
 
+def _wheel_files_layer(cache: Path, name: str) -> dict:
+    """IMAGE_LAYERS[name] with a "wheel": scripts of that wheel (uv's binaries) at paths in the image; keyed by the
+    wheel and the paths."""
+    spec = catalog.IMAGE_LAYERS[name]
+    project, version = spec["wheel"].split("==")
+    stem = f"{project.replace('-', '_')}-{version}"
+    wheels = sorted(_house(cache, spec.get("wheelhouse")).glob(f"{stem}-*.whl"))
+    if not wheels:
+        raise RuntimeError(f"image layer {name}: no wheel {spec['wheel']} in its wheelhouse")
+    key = f"wheel-{sha256(repr((wheels[-1].name, wheels[-1].stat().st_size, spec['wheel_files'])).encode())[:24]}"
+
+    def make_tar() -> bytes:
+        raw = io.BytesIO()
+        with zipfile.ZipFile(wheels[-1]) as z, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for path, script, mode in sorted(spec["wheel_files"]):
+                tar_member(tar, path, tarfile.REGTYPE, mode, z.read(f"{stem}.data/scripts/{script}"))
+        return raw.getvalue()
+
+    return {**_cached_layer(cache, key, make_tar), "what": f"stand-in layer {name!r} ({wheels[-1].name})"}
+
+
 def _extra_layer(cache: Path, name: str) -> dict:
     """IMAGE_LAYERS[name]: an image's own files and links; keyed by their content, like the stand-in layer."""
     spec = catalog.IMAGE_LAYERS[name]
+    if "wheel" in spec:
+        return _wheel_files_layer(cache, name)
     tar_bytes = files_tar(spec.get("files", []), spec.get("links", {}),
                           {"version": spec["version"]} if "version" in spec else None)
     return {**_cached_layer(cache, f"extra-{sha256(tar_bytes)[:24]}", lambda: tar_bytes),
@@ -443,7 +483,7 @@ def layer_sets(cache: Path) -> dict:
     for name in sorted({i["site_packages"] for i in catalog.IMAGES if i.get("site_packages")}):
         layers = python + [{**_python_libs_layer(cache), "what": "Debian bookworm libraries for Python's stdlib"},
                            {**_site_packages_layer(cache, name),
-                            "what": f"site-packages from the lab wheelhouse: {' '.join(catalog.SITE_PACKAGES[name])}"}]
-        _verify_python_image(cache, layers, SITE_PACKAGES_CHECKS)
+                            "what": f"site-packages from the wheelhouse: {' '.join(catalog.SITE_PACKAGES[name])}"}]
+        _verify_python_image(cache, layers, SITE_PACKAGES_CHECKS[name])
         sets[f"site:{name}"] = layers
     return sets

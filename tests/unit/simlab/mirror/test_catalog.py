@@ -31,10 +31,11 @@ def lab_group_data() -> dict:
 
 
 def _images(value, key: str = ""):
-    """Image references anywhere in DEFAULTS-like data: under "image", "*_image" and "*_images" keys."""
+    """Image references anywhere in DEFAULTS-like data: under "image", "*_image" and "*_images" keys (a map keyed by
+    port numbers, e.g. rapids_notebooks_ports, holds none)."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _images(v, k)
+            yield from _images(v, str(k))
     elif key == "image" or key.endswith("_image"):
         yield value
     elif key.endswith("_images"):
@@ -149,3 +150,30 @@ def test_the_comfyui_lab_runs_on_the_mirrors_stand_ins(defaults, lab_group_data)
     assert lab_group_data["comfyui_checkpoint_url"] == f"{catalog.MIRROR_URL}/files/{path}"
     assert lab_group_data["comfyui_checkpoint_sha256"] == catalog.SAFETENSORS_FILES[path]
     assert lab_group_data["comfyui_args"] == ["--cpu"]
+
+
+def test_the_cuda_runtime_images_twin_names_are_one_image():
+    """nvcr.io/nvidia/cuda and Docker Hub's nvidia/cuda are one repository in the lab registry (the path without the
+    host): the two entries must describe the same image, or the second push would replace the first."""
+    twins = [i for i in catalog.IMAGES if (i["repository"], i["tag"]) == ("nvidia/cuda", "13.0.1-runtime-ubuntu24.04")]
+    assert sorted(i["registry"] for i in twins) == ["docker.io", "nvcr.io"]
+    assert [{k: v for k, v in i.items() if k != "registry"} for i in twins][0] == \
+        {k: v for k, v in twins[1].items() if k != "registry"}
+    by_repo = {}
+    for image in catalog.IMAGES:
+        by_repo.setdefault((image["repository"], image["tag"]), []).append(
+            {k: v for k, v in image.items() if k != "registry"})
+    assert {repo: specs for repo, specs in by_repo.items() if any(s != specs[0] for s in specs)} == {}
+
+
+def test_the_jax_images_base_holds_the_playbooks_pins_and_uv_is_the_roles():
+    """The JAX image's stand-in base has the Dockerfile's pins (less opencv) from its own wheelhouse; the uv image is
+    the release roles/jax_lab.py pulls."""
+    import roles.jax_lab
+
+    assert catalog.SITE_PACKAGES["jax"] == catalog.JAX_PINS
+    assert set(catalog.JAX_PINS) == {"jax==0.7.2", "marimo==0.16.5", "numpy==2.3.3", "plotly==6.3.0", "tqdm==4.67.1"}
+    assert catalog.SITE_PACKAGES_WHEELHOUSE["jax"] == "wheels-jax"
+    uv = roles.jax_lab.DEFAULTS["jax_uv_image"]
+    assert f"uv=={uv.rsplit(':', 1)[1]}" in catalog.OWN_WHEELHOUSES["wheels-jax"]
+    assert any(pull_name(i) == uv for i in catalog.IMAGES)

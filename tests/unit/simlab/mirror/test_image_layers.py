@@ -162,3 +162,30 @@ def test_level3_service_programs_in_a_chroot(image_root):
         assert sh(f"curl -f http://127.0.0.1:{port}/minio/health/live").returncode == 0
     finally:
         assert minio.stop()[0] == 0
+
+
+def test_a_wheels_scripts_layer_holds_its_binaries_at_their_paths(tmp_path, monkeypatch):
+    """uv's image: /uv and /uvx are the scripts of the uv wheel, as they are, executable, and the layer is keyed by
+    the wheel (another wheel, another layer)."""
+    import tarfile
+    import zipfile
+
+    house = tmp_path / "house"
+    house.mkdir()
+
+    def wheel(content: bytes) -> None:
+        with zipfile.ZipFile(house / "uv-0.9.2-py3-none-manylinux_2_17_x86_64.whl", "w") as z:
+            z.writestr("uv-0.9.2.data/scripts/uv", content)
+            z.writestr("uv-0.9.2.data/scripts/uvx", b"\x7fELF uvx")
+            z.writestr("uv-0.9.2.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+
+    monkeypatch.setattr(image_layers, "own_wheelhouse", lambda cache, name: house)
+    wheel(b"\x7fELF uv")
+    cache = tmp_path / "cache"
+    layer = image_layers._extra_layer(cache, "uv-0.9.2")
+    with tarfile.open(layer["path"]) as tar:
+        members = {m.name: (m.mode, tar.extractfile(m).read()) for m in tar.getmembers()}
+    assert members == {"uv": (0o755, b"\x7fELF uv"), "uvx": (0o755, b"\x7fELF uvx")}
+    assert image_layers._extra_layer(cache, "uv-0.9.2") == layer
+    wheel(b"\x7fELF uv, another build")
+    assert image_layers._extra_layer(cache, "uv-0.9.2")["digest"] != layer["digest"]

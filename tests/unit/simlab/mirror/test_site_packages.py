@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from standin_procs import Running, free_port
 
 from simlab.mirror import catalog, image_layers
 from simlab.mirror.lab_cache import locked_cache
@@ -82,3 +83,79 @@ def test_pytorch_image_imports_and_pip_installs_from_the_wheelhouse(pytorch_root
     assert done.returncode == 0 and "Version: 0.19.8" in done.stdout, done.stdout + done.stderr
     for tool in ("hf", "torchrun", "accelerate", "transformers"):
         assert (pytorch_root / "usr/local/bin" / tool).is_file(), tool
+
+
+# ---------------------------------------------------------------- Level 5: the JAX image, built as the lab builds it
+
+JAX_ASSETS = catalog.STANDINS / "playbooks" / "nvidia" / "jax" / "assets"
+WRAPPER = Path(__file__).resolve().parents[4] / "templates" / "jax" / "marimo_token.py"
+
+
+@pytest.fixture(scope="module")
+def jax_root(cache, tmp_path_factory):
+    """The stand-in Dockerfile of the JAX lab built by hand in a chroot of its base image's layers, as the classic
+    builder would: /uv and /uvx from the uv image's layer, its ENV and RUN lines in /app, the notebooks copied."""
+    if os.geteuid() != 0 or not shutil.which("chroot"):
+        pytest.skip("needs root and chroot(8) to run the image layers")
+    base = next(i for i in catalog.IMAGES if (i["registry"], i["repository"]) == ("docker.io", "nvidia/cuda"))
+    root, uv = tmp_path_factory.mktemp("jax"), tmp_path_factory.mktemp("uv")
+    with locked_cache() as c:
+        for layer in image_layers.image_layers(c, base, image_layers.layer_sets(c)):
+            subprocess.run(["tar", "-xzf", layer["path"], "-C", root], check=True)
+        subprocess.run(["tar", "-xzf", image_layers._extra_layer(c, "uv-0.9.2")["path"], "-C", uv], check=True)
+    for name in ("uv", "uvx"):  # COPY --from=ghcr.io/astral-sh/uv:latest /uv /uvx /bin/
+        shutil.copy2(uv / name, root / "bin" / name)
+    for name, minor in (("null", 3), ("urandom", 9)):
+        os.mknod(root / "dev" / name, 0o666 | 0o20000, os.makedev(1, minor))
+    (root / "app").mkdir()
+    dockerfile = (JAX_ASSETS / "Dockerfile").read_text().splitlines()
+    env = dict(pair.split("=", 1) for line in dockerfile if line.startswith("ENV ") for pair in line.split()[1:])
+    for run in (line.removeprefix("RUN ") for line in dockerfile if line.startswith("RUN ")):
+        done = _chroot_sh(root, f"cd /app && {run}", env)
+        assert done.returncode == 0, f"RUN {run}: {done.stdout}{done.stderr}"
+    for path in sorted(JAX_ASSETS.glob("*.py")) + sorted(JAX_ASSETS.glob("*.mp4")):  # COPY *.py *.mp4 /app
+        shutil.copy2(path, root / "app" / path.name)
+    return root
+
+
+def _chroot_sh(root: Path, command: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environ = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", **(env or {})}
+    return subprocess.run(["chroot", root, "/bin/sh", "-c", command], capture_output=True, text=True, env=environ,
+                          timeout=600)
+
+
+def test_jax_images_venv_has_the_pins_and_jax_devices_answers(jax_root):
+    """The checkpoint's command (sparklab.jax_image.devices_command) in the built image: the venv's Python."""
+    done = _chroot_sh(jax_root, "/app/.venv/bin/python -c 'import jax, marimo, numpy, plotly, tqdm; "
+                                "print(jax.__version__, marimo.__version__, numpy.__version__, plotly.__version__, "
+                                "tqdm.__version__); print(jax.devices())'")
+    assert done.returncode == 0, done.stderr
+    versions, devices = done.stdout.splitlines()
+    assert versions.split() == [p.split("==")[1] for p in catalog.JAX_PINS]
+    assert devices == "[CpuDevice(id=0)]"  # the lab has no GPU: a Spark prints a CUDA device here
+
+
+def test_jax_unit_command_serves_marimo_asking_for_the_token(jax_root):
+    """The unit's command (roles/jax_lab.py) in the built image: /health answers without the token, the notebook
+    page sends to marimo's login (303) and the API refuses (401) until the token is given."""
+    token = "jt-UNITTEST-jax-31337"
+    (jax_root / "opt/spark-lab").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(WRAPPER, jax_root / "opt/spark-lab/marimo_token.py")
+    (jax_root / "run/spark-lab").mkdir(parents=True, exist_ok=True)
+    (jax_root / "run/spark-lab/marimo-token").write_text(token + "\n")
+    (jax_root / "run/spark-lab/marimo-token").chmod(0o600)
+    port = free_port()
+    unit = (f"/app/.venv/bin/python /opt/spark-lab/marimo_token.py /run/spark-lab/marimo-token edit 00-toc.py "
+            f"--host 127.0.0.1 --port {port} --headless --no-sandbox --skip-update-check")
+    marimo = Running(["chroot", jax_root, "/bin/sh", "-c", f"cd /app && exec {unit}"], port,
+                     {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/root"}, python=False)
+    try:
+        assert marimo.json("GET", "/health") == (200, {"status": "healthy"})
+        status, headers, _ = marimo.request("GET", "/")
+        assert status == 303 and "/auth/login" in headers["location"]
+        assert marimo.request("GET", "/api/status")[0] == 401
+        assert marimo.request("GET", f"/?access_token={token}")[0] == 200
+        assert marimo.request("GET", "/?access_token=wrong")[0] == 303
+    finally:
+        rc, log = marimo.stop()
+    assert token not in log, "marimo -q prints no URL with the token"
