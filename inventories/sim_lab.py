@@ -83,7 +83,7 @@ sim_sparks = (
         # Level 3: stand-ins of the playbooks' git repos on the lab mirror (simlab/standins/), pinned by commit
         # (simlab/mirror/ builds them byte for byte; a unit test keeps these in step).
         "playbooks_repo_url": "http://10.99.0.1:8080/git/NVIDIA/dgx-spark-playbooks.git",
-        "playbooks_commit": "5a7c37dd495f9e1d49baac78b3107f48ba7f2d60",
+        "playbooks_commit": "a245f71bb5f08e5fb644813688cff11b3c8736be",
         "agentic_rag_repo_url": "http://10.99.0.1:8080/git/NVIDIA/workbench-example-agentic-rag.git",
         "agentic_rag_commit": "20c3c42fce642e39a52563bb75ef3cc87936d20a",
         # Level 4: the stand-in Hugging Face Hub on the lab mirror (simlab.hf_hub). It sends no Xet headers, so the
