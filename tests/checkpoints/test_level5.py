@@ -6,7 +6,7 @@ Live VLM over HTTPS), refusing what comes without its token, and stopped again; 
 
 import pytest
 
-from sparklab import lab_switch, track_labs
+from sparklab import lab_switch, track_checks, track_labs
 from sparklab.checkpoints import has_gpu, not_applicable
 from sparklab.workload_plan import workloads_of
 
@@ -33,6 +33,8 @@ def chosen(host, spark, track_lab):
         not_applicable(f"skipped by the deploy: needs {missing[0][0]} ({missing[0][1]})")
     if track_lab in track_labs.GPU_ONLY and not has_gpu(host):
         not_applicable(f"skipped by the deploy: {track_lab} builds on GPU hosts only")
+    if why := track_checks.skipped_by_data(spark.setting, track_lab):
+        not_applicable(f"skipped by the deploy: {why}")
     return track_lab
 
 
@@ -50,7 +52,7 @@ def _run(host):
 
 
 def test_track_lab_is_at_its_pins(host, spark, chosen):
-    problem = track_labs.pin_problem(_run(host), spark.setting, chosen)
+    problem = track_checks.pin_problem(_run(host), spark.setting, chosen)
     assert problem is None, problem
 
 
@@ -99,18 +101,15 @@ def test_track_lab_starts_answers_and_stops(request, host, spark, chosen):
 
 
 def test_track_lab_functional_check(host, spark, chosen):
-    """The lab's own check beyond its routes: RAPIDS imports cudf and cuml, JAX lists its devices (a GPU on a
-    Spark), Live VLM's model is in level 2's Ollama, Isaac's build runs its Python."""
-    check = track_labs.functional_check(spark.setting, chosen)
+    """The lab's own check beyond its routes: RAPIDS imports cudf and cuml, JAX lists its devices (a CUDA device on
+    a Spark), Live VLM's model is in level 2's Ollama."""
+    check = track_checks.functional(spark.setting, chosen, has_gpu(host))
     if check is None:
         not_applicable(f"{chosen}: its health routes are its check (--exercise)")
-    command, expect, needs_gpu = check
-    if needs_gpu and not has_gpu(host):
-        not_applicable(f"{chosen} needs a GPU, and this host has none")
-    result = host.run(command)
-    assert result.rc == 0, f"{command}: {(result.stdout + result.stderr).strip()[-400:]}"
-    want = expect(has_gpu(host)) if callable(expect) else expect
-    assert want.lower() in result.stdout.lower(), f"{command} printed {result.stdout.strip()[-300:]!r}, no {want!r}"
+    result = host.run(check.command)
+    output = (result.stdout + result.stderr).strip()
+    assert result.rc == 0, f"{check.what}: exit {result.rc}: {output[-400:]}"
+    assert check.expect.lower() in result.stdout.lower(), f"{check.what}: printed {output[-300:]!r}"
 
 
 def test_at_least_two_tracks_installed_and_verified(request, lab):
