@@ -35,13 +35,15 @@ def derived_tag(name: str, base: str, pins: Sequence[str], pip_args: Sequence[st
 
 
 @operation()
-def image_built(tag: str, context: str, buildkit: bool = True):
-    """`docker build` ``context`` as ``tag`` unless the host has that tag."""
+def image_built(tag: str, context: str, buildkit: bool = True, dockerfile: str | None = None):
+    """`docker build` ``context`` as ``tag`` unless the host has that tag; ``dockerfile``: a Dockerfile outside
+    the context (e.g. ours, for a context in the playbooks checkout)."""
     if host.get_fact(DockerImage, object_id=tag):
         host.noop(f"image {tag} is present")
         return
     classic = [] if buildkit else ["DOCKER_BUILDKIT=0"]
-    yield StringCommand(*classic, "docker build -q -t", QuoteString(tag), QuoteString(context))
+    file = ["-f", QuoteString(dockerfile)] if dockerfile else []
+    yield StringCommand(*classic, "docker build -q -t", QuoteString(tag), *file, QuoteString(context))
 
 
 def derived_image(name: str, base: str, pins: Sequence[str], *, pip_args: Sequence[str] = (),
