@@ -67,10 +67,9 @@ ARCH = {"arm64": "aarch64", "amd64": "x86_64"}
 DOWNLOADS = "/var/lib/spark-lab/rapids"
 
 
-def conda_run(command: str) -> list[str]:
-    """argv of a Python one-liner in the RAPIDS environment (`conda run -n ENV python -c ...`)."""
-    return [f"{knob('rapids_conda_prefix')}/bin/conda", "run", "-n", knob("rapids_conda_env"), "python", "-c",
-            command]
+def conda_run(prefix: str, env: str, command: str) -> list[str]:
+    """argv of a Python one-liner in the environment ``env`` (`conda run -n ENV python -c ...`)."""
+    return [f"{prefix}/bin/conda", "run", "-n", env, "python", "-c", command]
 
 
 def _env_dir(data) -> str:
@@ -107,7 +106,7 @@ def _environment(data) -> None:
         StringCommand("rm -rf", QuoteString(_env_dir(data))),  # a changed pin: created afresh, as the playbook's
         StringCommand(conda, "create -y -q -n", QuoteString(env), "--override-channels", *channels,
                       *[QuoteString(p) for p in data.rapids_conda_packages]),
-        StringCommand(*[QuoteString(a) for a in conda_run(CHECK)]),
+        StringCommand(*[QuoteString(a) for a in conda_run(data.rapids_conda_prefix, env, CHECK)]),
     ])
 
 

@@ -14,7 +14,7 @@ into ``/usr/local/lib/python3.11/dist-packages`` with their console scripts in `
 accelerate, ...) and a RECORD, so that pip in the image upgrades or removes them as if it had installed them.
 
 As root, the layered rootfs of a ``"python"`` image is checked once in a chroot (``IMAGE_CHECKS``), and that of a
-site-packages image with ``SITE_PACKAGES_CHECKS``.
+site-packages image with ``SITE_PACKAGES_CHECKS`` and its own (``SITE_PACKAGES_OWN_CHECKS``).
 """
 from __future__ import annotations
 
@@ -74,13 +74,16 @@ IMAGE_CHECKS = (
     "python3 -c 'import standin_services'",
     "curl -s http://127.0.0.1:9/; test $? = 7",  # the curl stand-in runs: connection refused
 )
-# Run in a chroot of a site-packages image once per layer set (when root).
+# Run in a chroot of a site-packages image once per layer set (when root): these, then its own (by SITE_PACKAGES name).
 SITE_PACKAGES_CHECKS = (
     "python3 -c 'import ssl, hashlib, ctypes, bz2, lzma, sqlite3, uuid, decimal; hashlib.sha256(b\"\").hexdigest()'",
-    "python3 -c 'import torch, numpy, transformers, peft, accelerate, datasets; torch.ones(2) @ torch.ones(2)'",
     "pip --version && pip check",
-    "hf version",
 )
+SITE_PACKAGES_OWN_CHECKS = {
+    "pytorch": ("python3 -c 'import torch, numpy, transformers, peft, accelerate, datasets; "
+                "torch.ones(2) @ torch.ones(2)'", "hf version"),
+    "rapids-notebooks": ("python3 -c 'import jupyterlab, jupyter_server, ipykernel, zmq'", "jupyter-lab --version"),
+}
 
 
 def _debs(cache: Path, names: list[str]) -> list[Path]:
@@ -417,7 +420,7 @@ def _extra_layer(cache: Path, name: str) -> dict:
     """IMAGE_LAYERS[name]: an image's own files and links; keyed by their content, like the stand-in layer."""
     spec = catalog.IMAGE_LAYERS[name]
     tar_bytes = files_tar(spec.get("files", []), spec.get("links", {}),
-                          {"version": spec["version"]} if "version" in spec else None)
+                          {"version": spec["version"]} if "version" in spec else None, spec.get("owners"))
     return {**_cached_layer(cache, f"extra-{sha256(tar_bytes)[:24]}", lambda: tar_bytes),
             "what": f"stand-in layer {name!r}"}
 
@@ -444,6 +447,6 @@ def layer_sets(cache: Path) -> dict:
         layers = python + [{**_python_libs_layer(cache), "what": "Debian bookworm libraries for Python's stdlib"},
                            {**_site_packages_layer(cache, name),
                             "what": f"site-packages from the lab wheelhouse: {' '.join(catalog.SITE_PACKAGES[name])}"}]
-        _verify_python_image(cache, layers, SITE_PACKAGES_CHECKS)
+        _verify_python_image(cache, layers, SITE_PACKAGES_CHECKS + SITE_PACKAGES_OWN_CHECKS.get(name, ()))
         sets[f"site:{name}"] = layers
     return sets

@@ -34,7 +34,7 @@ def _images(value, key: str = ""):
     """Image references anywhere in DEFAULTS-like data: under "image", "*_image" and "*_images" keys."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _images(v, k)
+            yield from _images(v, str(k))  # knobs keyed by port numbers too
     elif key == "image" or key.endswith("_image"):
         yield value
     elif key.endswith("_images"):
