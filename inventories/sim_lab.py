@@ -83,7 +83,7 @@ sim_sparks = (
         # Level 3: stand-ins of the playbooks' git repos on the lab mirror (simlab/standins/), pinned by commit
         # (simlab/mirror/ builds them byte for byte; a unit test keeps these in step).
         "playbooks_repo_url": "http://10.99.0.1:8080/git/NVIDIA/dgx-spark-playbooks.git",
-        "playbooks_commit": "a245f71bb5f08e5fb644813688cff11b3c8736be",
+        "playbooks_commit": "fe9ca7b1e40bf2844afd4ab55b99d612003669c7",
         "agentic_rag_repo_url": "http://10.99.0.1:8080/git/NVIDIA/workbench-example-agentic-rag.git",
         "agentic_rag_commit": "20c3c42fce642e39a52563bb75ef3cc87936d20a",
         # Level 4: the stand-in Hugging Face Hub on the lab mirror (simlab.hf_hub). It sends no Xet headers, so the
@@ -119,6 +119,18 @@ sim_sparks = (
         "jax_docker_args": ["--shm-size=1g", "--ulimit", "stack=67108864"],
         "jax_base_digest": None,
         "jax_uv_digest": None,
+        # Level 5, data science: Miniforge's installer stand-in from the mirror (its conda makes venvs with pandas,
+        # scikit-learn and stand-in cudf/cuml from files/wheels-rapids/), pinned by its sha256 (simlab/mirror/ builds
+        # it byte for byte; a unit test keeps this in step). The RAPIDS notebooks image is a stand-in with real
+        # JupyterLab: no GPU, no memlock (CAP_SYS_RESOURCE); uv and the labs' packages from files/wheels-rapids/;
+        # the stand-in image has no mamba, so single-cell's `mamba install compilers` is left out.
+        "rapids_miniforge_url": "http://10.99.0.1:8080/files/miniforge/{version}/Miniforge3-{version}-Linux-{arch}.sh",
+        "rapids_miniforge_sha256": {"x86_64": "bce2fd68f61edbae8c8d144e51294563225dba0dd03d382cfdc13ffaad4f7991"},
+        "rapids_notebooks_docker_args": ["--shm-size=1g", "--ulimit", "stack=67108864"],
+        "rapids_notebooks_pip_args": ["--no-index", "--find-links", "http://10.99.0.1:8080/files/wheels-rapids/",
+                                      "--trusted-host", "10.99.0.1"],
+        "rapids_notebooks_uv_args": ["--no-index", "--find-links", "http://10.99.0.1:8080/files/wheels-rapids/"],
+        "single_cell_conda_packages": [],
         "hf_endpoint": "http://10.99.0.1:8081",
         "hf_env": {"HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_UPDATE_CHECK": "1", "HF_HUB_DISABLE_XET": "1"},
         # Level 5: a class taking two tracks. FLUX training, TensorRT engines and VSS need a GPU (and gated weights

@@ -32,19 +32,21 @@ def gzip_bytes(data: bytes) -> bytes:
 
 
 def tar_member(tar: tarfile.TarFile, name: str, kind: bytes = tarfile.DIRTYPE, mode: int = 0o755,
-               data: bytes = b"", link: str = "") -> None:
-    """Add one member owned by root with the fixed mtime (reproducible archives)."""
+               data: bytes = b"", link: str = "", owner: tuple[int, int] = (0, 0)) -> None:
+    """Add one member with the fixed mtime (reproducible archives), owned by root unless ``owner`` (uid, gid)."""
     ti = tarfile.TarInfo(name)
     ti.type, ti.mode, ti.mtime = kind, mode, FIXED_EPOCH
-    ti.uid = ti.gid = 0
-    ti.uname = ti.gname = "root"
+    ti.uid, ti.gid = owner
+    ti.uname = ti.gname = "root" if owner == (0, 0) else ""
     ti.linkname = link
     ti.size = len(data) if kind == tarfile.REGTYPE else 0
     tar.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
 
 
-def files_tar(files: list[tuple[str, str, int]], links: dict[str, str], package: dict | None = None) -> bytes:
-    """Uncompressed tar of stand-in sources (and links) at their paths, parents first, in name order."""
+def files_tar(files: list[tuple[str, str, int]], links: dict[str, str], package: dict | None = None,
+              owners: dict[str, tuple[int, int]] | None = None) -> bytes:
+    """Uncompressed tar of stand-in sources (and links) at their paths, parents first, in name order; ``owners``:
+    (uid, gid) of some of those paths or their parents (root's otherwise)."""
     members = {dst: (tarfile.REGTYPE, mode, standin_text(src, package), "") for dst, src, mode in files}
     members |= {dst: (tarfile.SYMTYPE, 0o777, b"", target) for dst, target in links.items()}
     dirs = {str(parent) for name in members for parent in Path(name).parents if str(parent) != "."}
@@ -52,5 +54,5 @@ def files_tar(files: list[tuple[str, str, int]], links: dict[str, str], package:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in sorted(members, key=lambda n: Path(n).parts):
-            tar_member(tar, name, *members[name])
+            tar_member(tar, name, *members[name], owner=(owners or {}).get(name, (0, 0)))
     return raw.getvalue()

@@ -164,7 +164,8 @@ def package(name: str) -> dict:
 # Every image has the busybox layer; "python": True adds Debian's python3.11 and the stand-in programs
 # (simlab/standins/engines/); "site_packages": NAME adds Debian's python3.11, the libraries of its whole stdlib and
 # SITE_PACKAGES[NAME] from the wheelhouse instead; "layers" names more of its own (IMAGE_LAYERS). "entrypoint",
-# "cmd" (default ["sh"]; [] for none), "env" and "working_dir" (default /) go into the image config. Entries for
+# "cmd" (default ["sh"]; [] for none), "env", "working_dir" (default /) and "user" (default root) go into the image
+# config. Entries for
 # Level 2 follow dgx-spark-playbooks §2.3-2.9 and the engine catalog in roles/inference_engines.py.
 IMAGES: list[dict] = [
     {
@@ -282,6 +283,18 @@ IMAGES: list[dict] = [
      "env": ["CUDA_VERSION=13.0.1"]},
     {"registry": "nvcr.io", "repository": "nvidia/cuda", "tag": "13.0.1-runtime-ubuntu22.04", "python": True,
      "env": ["CUDA_VERSION=13.0.1"]},
+    # Level 5 (levels-3-5.md §5D-2, §5D-3): the RAPIDS notebooks image of Portfolio Optimization and single-cell, as
+    # rapidsai/docker's Dockerfile (v25.10.00) makes it: user rapids (uid 1001, group conda 1000), home /home/rapids,
+    # notebooks in /home/rapids/notebooks, entrypoint.sh, JupyterLab 4. Here real JupyterLab 4.5.5 on Debian's
+    # python3.11 (SITE_PACKAGES["rapids-notebooks"]), no conda, no mamba, no RAPIDS, no CUDA; its default command
+    # is the real one less `--NotebookApp.token='' --NotebookApp.allow_origin='*'`.
+    {
+        "registry": "nvcr.io", "repository": "nvidia/rapidsai/notebooks", "tag": "25.10-cuda13-py3.13",
+        "site_packages": "rapids-notebooks", "layers": ["rapids-notebooks"], "user": "rapids",
+        "working_dir": "/home/rapids", "entrypoint": ["/home/rapids/entrypoint.sh"],
+        "cmd": ["jupyter-lab", "--notebook-dir=/home/rapids/notebooks", "--ip=0.0.0.0", "--no-browser"],
+        "env": ["RAPIDS_VERSION=25.10", "PIP_DISABLE_PIP_VERSION_CHECK=1"],
+    },
 ]
 
 IMAGE_ARCH = "amd64"  # linux/amd64, the lab hosts' architecture
@@ -308,7 +321,8 @@ STANDIN_LINKS: dict[str, str] = {
 }
 
 # Extra layers of some "python" images (their "layers"), on top of the stand-in programs: files (path in the
-# image, source under simlab/standins/, mode) and links, "@VERSION@" in sources replaced with "version".
+# image, source under simlab/standins/, mode) and links, "@VERSION@" in sources replaced with "version"; "owners":
+# (uid, gid) of some of those paths (root's otherwise).
 _SERVICES = f"/{STANDIN_DIR}/standin_services.py"
 IMAGE_LAYERS: dict[str, dict] = {
     "llama.cpp": {"links": {"app/llama-server": f"/{STANDIN_DIR}/standin_engines.py"}},
@@ -332,6 +346,16 @@ IMAGE_LAYERS: dict[str, dict] = {
     # OWN_WHEELHOUSES name; "wheel_files": (path in the image, script in the wheel, mode)).
     "uv-0.9.2": {"wheel": "uv==0.9.2", "wheelhouse": "wheels-jax",
                  "wheel_files": [("uv", "uv", 0o755), ("uvx", "uvx", 0o755)]},
+    # the RAPIDS notebooks image: its user and home (owned by rapids, as `useradd -m` makes it), `python`, and the
+    # entrypoint that runs the command it is given
+    "rapids-notebooks": {
+        "files": [("etc/passwd", "rapids-notebooks/passwd", 0o644), ("etc/group", "rapids-notebooks/group", 0o644),
+                  ("home/rapids/entrypoint.sh", "rapids-notebooks/entrypoint.sh", 0o755),
+                  ("home/rapids/notebooks/STANDIN.md", "rapids-notebooks/STANDIN.md", 0o644)],
+        "links": {"usr/bin/python": "python3"},
+        "owners": {"home/rapids": (1001, 1000), "home/rapids/entrypoint.sh": (1001, 1000),
+                   "home/rapids/notebooks": (1001, 1000), "home/rapids/notebooks/STANDIN.md": (1001, 1000)},
+    },
 }
 
 # Stand-in files under dest/files/: (path under files/, source under simlab/standins/).
@@ -373,6 +397,24 @@ OLLAMA_FILES: list[tuple[str, str, int]] = [
     ("bin/ollama", "ollama/ollama", 0o755),
     ("lib/ollama/standin_server.py", "engines/standin_server.py", 0o644),
 ]
+
+# Level 5 (levels-3-5.md §5D-1, roles.rapids): Miniforge's installer stand-in at
+# files/miniforge/{MINIFORGE_VERSION}/Miniforge3-{MINIFORGE_VERSION}-Linux-{x86_64,aarch64}.sh (the release's file
+# names; the same bytes: the stand-in is a shell script and Python) with a .sha256 beside each, as the release has.
+# The installer (simlab/standins/miniforge/installer.sh) writes MINIFORGE_FILES (path under the prefix, source under
+# simlab/standins/, mode) and the conda stand-in's configuration: its version and the pip arguments its environments
+# install from (the RAPIDS wheelhouse below). Reproducible byte for byte: inventories/sim_lab.py pins its sha256.
+MINIFORGE_VERSION = "26.3.2-3"  # roles.rapids' pin
+MINIFORGE_ARCHES = ("x86_64", "aarch64")
+MINIFORGE_FILES: list[tuple[str, str, int]] = [
+    ("bin/conda", "miniforge/conda.py", 0o755),
+    ("share/sparklab-standin/cudf/__init__.py", "miniforge/cudf/__init__.py", 0o644),
+    ("share/sparklab-standin/cudf/pandas/__init__.py", "miniforge/cudf/pandas/__init__.py", 0o644),
+    ("share/sparklab-standin/cuml/__init__.py", "miniforge/cuml/__init__.py", 0o644),
+    ("share/sparklab-standin/cuml/accel/__init__.py", "miniforge/cuml/accel/__init__.py", 0o644),
+]
+MINIFORGE_PIP_ARGS = ["--no-index", "--find-links", f"{MIRROR_URL}/files/wheels-rapids/", "--trusted-host",
+                      MIRROR_URL.split("//")[1].split(":")[0]]
 
 # Stand-in git repositories, bare, served over git's dumb HTTP protocol at git/<name>.git: one commit on
 # "branch" of every file under simlab/standins/<source>/ (no __pycache__), or of the files of a PyPI "sdist", with a
@@ -420,16 +462,37 @@ LLAMA_FACTORY_TORCH = ["torch==2.11.0", "torchvision==0.26.0", "torchaudio==2.11
 # "wheels-jax": the JAX playbook's Dockerfile pins (less opencv-python-headless, 55 MB, which only one notebook cell
 # imports) with CPU jaxlib, for the JAX image's base (SITE_PACKAGES["jax"]), and uv for its uv image (~200 MB).
 JAX_PINS = ["jax==0.7.2", "marimo==0.16.5", "numpy==2.3.3", "plotly==6.3.0", "tqdm==4.67.1"]
+# "wheels-rapids" (level 5, data science): every package pinned, so that the stand-in Portfolio project's uv.lock
+# (simlab/standins/playbooks/nvidia/portfolio-optimization/assets/setup/, locked against this wheelhouse) always
+# matches it: the real uv.lock's versions (Python >= 3.11) of cufolio's numpy, pandas, scikit-learn and of its dev
+# group's ipykernel, with their dependencies; setuptools and wheel (cufolio's build backend, for the editable
+# install); uv (roles.rapids_notebooks' pin). The conda stand-in's environments (pandas, scikit-learn) and
+# single-cell's stand-in requirements install from it too.
+UV_VERSION = "0.13.9"  # roles.rapids_notebooks' rapids_notebooks_uv_version
+RAPIDS_WHEELS = [
+    "numpy==2.2.6", "pandas==2.3.2", "scikit-learn==1.7.1", "scipy==1.16.3", "joblib==1.5.2", "threadpoolctl==3.6.0",
+    "python-dateutil==2.9.0.post0", "pytz==2025.2", "tzdata==2025.2", "six==1.17.0",
+    "ipykernel==7.1.0", "comm==0.2.3", "debugpy==1.8.17", "ipython==9.7.0", "ipython-pygments-lexers==1.1.1",
+    "jupyter-client==8.6.3", "jupyter-core==5.9.1", "matplotlib-inline==0.2.1", "nest-asyncio==1.6.0",
+    "packaging==25.0", "psutil==7.1.3", "pyzmq==27.1.0", "tornado==6.5.2", "traitlets==5.14.3", "decorator==5.2.1",
+    "jedi==0.19.2", "parso==0.8.5", "pexpect==4.9.0", "ptyprocess==0.7.0", "prompt-toolkit==3.0.52",
+    "wcwidth==0.2.14", "pygments==2.19.2", "stack-data==0.6.3", "executing==2.2.1", "asttokens==3.0.1",
+    "pure-eval==0.2.3", "typing-extensions==4.15.0", "platformdirs==4.5.0",
+    "setuptools==80.9.0", "wheel==0.45.1", f"uv=={UV_VERSION}",
+]
 OWN_WHEELHOUSES: dict[str, list[str]] = {
     "wheels-llama-factory": [f"llamafactory[metrics]=={LLAMA_FACTORY_VERSION}", *LLAMA_FACTORY_TORCH, "hatchling",
                              "editables"],
     "wheels-jax": [*JAX_PINS, "uv==0.9.2"],
+    "wheels-rapids": RAPIDS_WHEELS,
 }
 # Site-packages layers of images (IMAGES "site_packages"): these and their dependencies, resolved from the wheelhouse.
 SITE_PACKAGES: dict[str, list[str]] = {
     "pytorch": ["pip==26.3", "setuptools", "torch==2.13.0", "numpy==2.4.6", "transformers==5.24.0", "peft==0.21.2",
                 "accelerate==1.15.0", "datasets==5.2.0"],
     "jax": JAX_PINS,
+    # the RAPIDS notebooks image: JupyterLab (level 1's pin) with its ipykernel, and pip
+    "rapids-notebooks": ["pip==26.3", "jupyterlab==4.5.5"],
 }
 # Site-packages resolved from one of OWN_WHEELHOUSES instead of the lab wheelhouse.
 SITE_PACKAGES_WHEELHOUSE: dict[str, str] = {"jax": "wheels-jax"}

@@ -91,6 +91,12 @@ SITE_PACKAGES_CHECKS: dict[str, tuple[str, ...]] = {
         "python3 -c 'import jax, jax.numpy as jnp, marimo, plotly, tqdm; print(jax.devices(), jnp.ones(2).sum())'",
         "marimo --version",
     ),
+    "rapids-notebooks": (
+        STDLIB_CHECK,
+        "python3 -c 'import jupyterlab, jupyter_server, ipykernel, zmq'",
+        "pip --version && pip check",
+        "jupyter-lab --version",
+    ),
 }
 
 
@@ -457,7 +463,7 @@ def _extra_layer(cache: Path, name: str) -> dict:
     if "wheel" in spec:
         return _wheel_files_layer(cache, name)
     tar_bytes = files_tar(spec.get("files", []), spec.get("links", {}),
-                          {"version": spec["version"]} if "version" in spec else None)
+                          {"version": spec["version"]} if "version" in spec else None, spec.get("owners"))
     return {**_cached_layer(cache, f"extra-{sha256(tar_bytes)[:24]}", lambda: tar_bytes),
             "what": f"stand-in layer {name!r}"}
 

@@ -34,6 +34,8 @@ def image_blobs(image: dict, layers: list[dict]) -> tuple[bytes, bytes]:
         config["Cmd"] = image.get("cmd", ["sh"])
     if image.get("entrypoint"):
         config["Entrypoint"] = image["entrypoint"]
+    if image.get("user"):
+        config["User"] = image["user"]
     config_bytes = _canonical({
         "architecture": IMAGE_ARCH,
         "os": "linux",
