@@ -74,7 +74,7 @@ def _absent(name: str) -> None:
     Ollama and its models stay: the playbook's cleanup also stops Ollama and deletes its binary and models, which
     level 2 owns and other labs use. The service user stays (a system account, nothing of it runs)."""
     units_absent(stale_units(name, []), {name: [f"{knob('live_vlm_state_dir')}/"]})
-    files.directory(name=f"{PACKAGE} (pipx) removed", path=knob("live_vlm_dir"), present=False)
+    files.directory(name=f"{PACKAGE} (pipx) {knob('live_vlm_dir')} removed", path=knob("live_vlm_dir"), present=False)
 
 
 @deploy("Live VLM WebUI", data_defaults=DEFAULTS)
