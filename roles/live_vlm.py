@@ -43,6 +43,9 @@ DEFAULTS = {
     "live_vlm_port": 8090,
     # The PyPI release (the playbook installs it unpinned).
     "live_vlm_version": "0.4.0",
+    # The system libraries its OpenCV wheel loads (opencv-python links Qt: libGL, GLib, X11), by their DGX OS
+    # (Ubuntu 24.04) names; a minimal host lacks them and the app fails at `import cv2`.
+    "live_vlm_apt_packages": ["libgl1", "libglib2.0-0t64", "libsm6", "libice6", "libx11-6", "libxext6", "libxcb1"],
     # pip arguments for pipx's install (a mirror); None: base_pip_args.
     "live_vlm_pip_args": None,
     # pipx's home (PIPX_HOME: the venv) and the app's link (PIPX_BIN_DIR, under it), root's.
@@ -91,7 +94,8 @@ def live_vlm():
     port = ollama_port(knob)
     ollama_models_pulled(name=f"Live VLM model {data.live_vlm_model} in Ollama", models=[data.live_vlm_model],
                          port=port)
-    apt.packages(name="pipx and openssl", packages=["pipx", "python3-venv", "openssl"])
+    apt.packages(name="pipx, openssl and OpenCV's libraries",
+                 packages=["pipx", "python3-venv", "openssl", *data.live_vlm_apt_packages])
     home, bin_dir = data.live_vlm_dir, f"{data.live_vlm_dir}/bin"
     pip_args = knob("base_pip_args") if data.live_vlm_pip_args is None else data.live_vlm_pip_args
     app = pipx_installed(name=f"{PACKAGE}=={data.live_vlm_version} (pipx)", package=PACKAGE,

@@ -67,7 +67,8 @@ def test_live_vlm_is_the_pinned_pipx_app_in_a_directory_of_its_own(planned):
             "pipx install --force live-vlm-webui==0.4.0") in install
     assert "--pip-args" not in install, "no mirror on a Spark: pip's own index"
     assert "/home/" not in install
-    assert "pipx" in planned["Live VLM WebUI | pipx and openssl"].shell()
+    packages = planned["Live VLM WebUI | pipx, openssl and OpenCV's libraries"].shell()
+    assert "install pipx python3-venv openssl libgl1 libglib2.0-0t64" in packages
 
 
 def test_live_vlm_takes_the_mirrors_pip_args(dgx_os):
