@@ -6,6 +6,8 @@ lab, and the track's units and files removed when it is dropped."""
 
 import json
 import logging
+import os
+import subprocess
 
 import pytest
 from planner import fake_hosts_like, plan
@@ -245,3 +247,29 @@ def test_dropping_the_track_removes_its_units_and_files_never_ollama(dgx_os):
     gone = "\n".join(op.shell() for op in _mine(planned).values())
     assert "ollama" not in gone.lower(), "level 2's Ollama and its models are never the track's to remove"
     assert "Ollama | Ollama running" in planned and "Ollama | Ollama models" in planned
+
+
+def test_the_tensorrt_command_refuses_while_a_heavy_workload_runs(planned, tmp_path):
+    """The planned script, run here with stand-ins for systemctl (vLLM runs, nothing else) and docker."""
+    env_file = tmp_path / "tensorrt-t2i.env"
+    env_file.write_text("HF_TOKEN=x\n")
+    script = tmp_path / "spark-lab-tensorrt-t2i"
+    script.write_text(uploaded(planned["TensorRT text-to-image | spark-lab-tensorrt-t2i command"]).replace(
+        "/home/nvidia/.config/spark-lab/tensorrt-t2i.env", str(env_file)))
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name, body in (("systemctl", '[ "$3" = engine-vllm ]'), ("docker", "echo docker ran")):
+        (tools / name).write_text(f"#!/bin/sh\n{body}\n")
+        (tools / name).chmod(0o755)
+
+    def run(**env):
+        return subprocess.run(["sh", str(script), "a photo", "--bf16"], capture_output=True, text=True, cwd=tmp_path,
+                              env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}", **env},
+                              stdin=subprocess.DEVNULL)
+
+    refused = run()
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "heavy workloads are running: engine-vllm" in refused.stderr
+    assert "sudo systemctl stop engine-vllm" in refused.stderr
+    forced = run(SPARK_LAB_FORCE="1")
+    assert forced.returncode == 0 and forced.stdout == "docker ran\n"
