@@ -17,7 +17,7 @@ skipped. The token reaches the container as HF_TOKEN from a 0600 env file of the
 on the command line, `--hf-token=$HF_TOKEN`): at that commit the demo's --hf-token defaults to None and every Hub
 call passes `token=None`, so huggingface_hub reads HF_TOKEN from the environment.
 
-Memory: FLUX wants ≥ 48 GB (the playbook), a heavy job of ~an hour of engine builds. The command refuses to
+Memory: FLUX wants ≥ 48 GB (the playbook: "at least 48GB VRAM"), a heavy job. The command refuses to
 start while a heavy workload of the plan runs (vLLM at boot, the chatbot, VSS…) or less memory is free, and
 says what to stop, rather than stopping them itself: a student's command should not take the class's boot
 engine down behind the instructor's back, and `python -m sparklab.labs`, which brings it back, runs on the

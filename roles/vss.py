@@ -8,8 +8,8 @@ on-demand heavy unit `lab-vss`, which runs the playbook's line `deploy/docker/sc
   returns, so the unit is a oneshot that stays active (RemainAfterExit); ExecStop is the playbook's `down`, which
   also deletes the blueprint's volumes and data directory (uploaded videos): stopping the lab is a teardown.
   It runs as root: the script writes under the checkout and, in the snapshots read, kernel settings.
-- Heavy: RT-VLM takes 0.7 of the GPU memory at start. Starting it stops every other heavy workload (vLLM at
-  boot, the chatbot, FLUX), and it is never started at boot.
+- Heavy: RT-VLM asks for 0.7 of the GPU memory by default (VSS PR #1743). Starting it stops every other heavy
+  workload (vLLM at boot, the chatbot, FLUX), and it is never started at boot.
 - Secrets: NGC_CLI_API_KEY (`secrets.ngc_api_key`, the script's image pulls), HF_TOKEN (`secrets.hf_token`, the
   base profile's VA-MCP), LLM_ENDPOINT_URL (`vss_llm_endpoint_url`) and, when the inventory has it, NVIDIA_API_KEY
   (build.nvidia.com endpoints) reach the script through a 0600 env file; without one the lab is skipped.
