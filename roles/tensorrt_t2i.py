@@ -27,7 +27,9 @@ Absent when not chosen: the command and the token file go; the image (tens of GB
 """
 
 import posixpath
+from collections.abc import Callable
 from shlex import quote
+from typing import Any
 
 from pyinfra import host
 from pyinfra.api import deploy
@@ -78,22 +80,23 @@ DEMO = f"{TRT_OSSPATH}/demo/Diffusion/demo_txt2img_flux.py"
 LICENCES = ("black-forest-labs/FLUX.1-dev", "black-forest-labs/FLUX.1-dev-onnx")
 
 
-def dockerfile() -> str:
-    """The playbook's steps inside its container, pinned, as one Dockerfile (its digest is the image's tag)."""
-    pip = " ".join(quote(a) for a in ["pip", "install", "--no-cache-dir", *knob("base_pip_args")])
-    index = knob("tensorrt_t2i_extra_index_url")
+def dockerfile(setting: Callable[[str], Any] = knob) -> str:
+    """The playbook's steps inside its container, pinned, as one Dockerfile (its digest is the image's tag:
+    `dockerfile_tag(NAME, dockerfile(setting))` from inventory data names the image a host should have)."""
+    pip = " ".join(quote(a) for a in ["pip", "install", "--no-cache-dir", *setting("base_pip_args")])
+    index = setting("tensorrt_t2i_extra_index_url")
     extra = f" --extra-index-url {quote(index)}" if index else ""
-    commit, url = knob("tensorrt_t2i_commit"), knob("tensorrt_t2i_repo_url")
+    commit, url = setting("tensorrt_t2i_commit"), setting("tensorrt_t2i_repo_url")
     return "\n".join([
-        f"FROM {knob('tensorrt_t2i_base_image')}",
+        f"FROM {setting('tensorrt_t2i_base_image')}",
         "RUN apt-get update && apt-get install -y --no-install-recommends "
-        f"{' '.join(knob('tensorrt_t2i_apt_packages'))} && rm -rf /var/lib/apt/lists/*",
+        f"{' '.join(setting('tensorrt_t2i_apt_packages'))} && rm -rf /var/lib/apt/lists/*",
         f"RUN git init -q {TRT_OSSPATH} && git -C {TRT_OSSPATH} fetch -q --depth 1 {quote(url)} {commit} "
         f"&& git -C {TRT_OSSPATH} checkout -q FETCH_HEAD",
         f"ENV TRT_OSSPATH={TRT_OSSPATH}",
-        f"RUN {pip} {quote(knob('tensorrt_t2i_modelopt'))}",
-        f"RUN {pip}{extra} {' '.join(quote(r) for r in knob('tensorrt_t2i_requirements'))}",
-        f"RUN {pip} {' '.join(quote(r) for r in knob('tensorrt_t2i_after'))}",
+        f"RUN {pip} {quote(setting('tensorrt_t2i_modelopt'))}",
+        f"RUN {pip}{extra} {' '.join(quote(r) for r in setting('tensorrt_t2i_requirements'))}",
+        f"RUN {pip} {' '.join(quote(r) for r in setting('tensorrt_t2i_after'))}",
     ]) + "\n"
 
 
