@@ -148,6 +148,10 @@ sim_sparks = (
                                   "resolve/main/v1-5-pruned-emaonly-fp16.safetensors",
         "comfyui_checkpoint_sha256": "5d961f999503ab86549c63b65f72fd461ec960a10a75b54a76ed081775bdb2de",
         "comfyui_args": ["--cpu"],
+        # Level 5, multi-modal track (when a class takes it): Live VLM WebUI is the real app (pipx, from the
+        # wheelhouse) on the stand-in Ollama, which pulls gemma3:4b like any name; OpenCV's libraries by their
+        # bookworm names.
+        "live_vlm_apt_packages": ["libgl1", "libglib2.0-0", "libsm6", "libice6", "libx11-6", "libxext6", "libxcb1"],
         "secrets": {
             "ngc_api_key": {"env": "NGC_API_KEY"},
             "tailscale_auth_key": {"env": "TS_AUTHKEY"},

@@ -31,7 +31,11 @@ def dockerfile(base: str, pins: Sequence[str], pip_args: Sequence[str] = (), no_
 def derived_tag(name: str, base: str, pins: Sequence[str], pip_args: Sequence[str] = (),
                 no_deps: Sequence[str] = ()) -> str:
     """The tag of the image ``name`` built from these inputs: a digest of its Dockerfile."""
-    text = dockerfile(base, pins, pip_args, no_deps)
+    return dockerfile_tag(name, dockerfile(base, pins, pip_args, no_deps))
+
+
+def dockerfile_tag(name: str, text: str) -> str:
+    """The tag of the image ``name`` built from the Dockerfile ``text``: a digest of it."""
     return f"spark-lab/{name}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
@@ -69,8 +73,13 @@ def image_built(tag: str, context: str, buildkit: bool = True, dockerfile: str |
 def derived_image(name: str, base: str, pins: Sequence[str], *, pip_args: Sequence[str] = (),
                   no_deps: Sequence[str] = (), buildkit: bool = True) -> str:
     """Build the image ``name`` (if its tag is missing) and return its tag."""
-    text = dockerfile(base, pins, pip_args, no_deps)
-    tag = derived_tag(name, base, pins, pip_args, no_deps)
+    return dockerfile_image(name, dockerfile(base, pins, pip_args, no_deps), buildkit=buildkit)
+
+
+def dockerfile_image(name: str, text: str, *, buildkit: bool = True) -> str:
+    """Build the image ``name`` from the Dockerfile ``text`` (if its tag is missing) and return its tag: for an
+    image that needs more than pip pins (a pinned clone, apt packages)."""
+    tag = dockerfile_tag(name, text)
     context = f"{IMAGES_DIR}/{name}"
     files.directory(name=f"{name} build context", path=context, mode="755")
     files.put(name=f"{name} Dockerfile", src=StringIO(text), dest=f"{context}/Dockerfile", mode="644")

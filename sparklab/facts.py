@@ -243,6 +243,19 @@ class GitHead(FactBase):
         return "\n".join(output).strip()
 
 
+class GitRevision(FactBase):
+    """The commit a revision (a tag, a branch) names in a local clone ("" when there is none)."""
+
+    default = str
+
+    def command(self, path: str, rev: str) -> str:
+        return (f"git -c safe.directory='*' -C {quote(path)} rev-parse --verify -q {quote(rev + '^{commit}')} "
+                "2>/dev/null || true")
+
+    def process(self, output):
+        return "\n".join(output).strip()
+
+
 class HfCached(FactBase):
     """Whether a Hub repo has a snapshot in a Hugging Face cache (``kind``: model or dataset)."""
 

@@ -6,6 +6,7 @@ import posixpath
 import tarfile
 from io import BytesIO, StringIO
 from pathlib import Path
+from shlex import quote
 
 from pyinfra import host
 from pyinfra.api import FileUploadCommand, QuoteString, StringCommand, operation
@@ -19,6 +20,7 @@ from sparklab.facts import (
     DockerDaemonConfig,
     FileText,
     GitHead,
+    GitRevision,
     KnownHostNames,
     NetworkLinks,
     OllamaModels,
@@ -243,16 +245,23 @@ def git_checkout(src: str, dest: str, commit: str, user: str = "root"):
     if host.get_fact(GitHead, path=dest) == commit:
         host.noop(f"{dest} is at {commit[:12]}")
         return
+    git = yield from _cloned(src, dest, user)
+    # A new pin may be newer than the clone: fetch (from the URL the data names now) unless the commit is there.
+    yield StringCommand(git, "cat-file -e", QuoteString(f"{commit}^{{commit}}"), "2>/dev/null ||",
+                        git, "fetch -q origin")
+    yield StringCommand(git, "checkout -q --detach", QuoteString(commit))
+
+
+def _cloned(src: str, dest: str, user: str):
+    """Commands that clone ``src`` into ``dest`` (as ``user``) unless it is a clone, fetching from ``src`` from
+    now on; returns the `git -C dest` prefix for the commands that follow."""
     as_user = StringCommand("sudo -u", QuoteString(user), "-H") if user != "root" else ""
     git = StringCommand(as_user, "git -C", QuoteString(dest))
     yield StringCommand("test -d", QuoteString(f"{dest}/.git"), "|| {", "install -d -o", QuoteString(user),
                         QuoteString(dest), "&&", as_user, "git clone -q --no-checkout", QuoteString(src),
                         QuoteString(dest), "; }")
-    # A new pin may be newer than the clone: fetch (from the URL the data names now) unless the commit is there.
     yield StringCommand(git, "remote set-url origin", QuoteString(src))
-    yield StringCommand(git, "cat-file -e", QuoteString(f"{commit}^{{commit}}"), "2>/dev/null ||",
-                        git, "fetch -q origin")
-    yield StringCommand(git, "checkout -q --detach", QuoteString(commit))
+    return git
 
 
 @operation()
@@ -274,3 +283,55 @@ def file_downloaded(url: str, dest: str, sha256: str | None = None, header_file:
                             "|| { rm -f", part, "; echo", QuoteString(f"{url}: sha256 mismatch, removed"),
                             ">&2; exit 1; }")
     yield StringCommand("mv", part, QuoteString(dest))
+
+
+@operation()
+def git_tag_checkout(src: str, dest: str, tag: str, user: str = "root"):
+    """``dest`` is a clone of ``src`` with the release tag ``tag`` checked out (detached): for a source pinned by a
+    tag whose commit is not known here (pin the commit with git_checkout when it is). A rerun at the same tag runs
+    nothing; a tag moved upstream is not followed (the clone keeps the commit it first fetched)."""
+    ref = f"refs/tags/{tag}"
+    head = host.get_fact(GitHead, path=dest)
+    if head and head == host.get_fact(GitRevision, path=dest, rev=ref):
+        host.noop(f"{dest} is at {tag} ({head[:12]})")
+        return
+    git = yield from _cloned(src, dest, user)
+    yield StringCommand(git, "rev-parse -q --verify", QuoteString(f"{ref}^{{commit}}"), ">/dev/null ||",
+                        git, "fetch -q origin", QuoteString(f"+{ref}:{ref}"))
+    yield StringCommand(git, "checkout -q --detach", QuoteString(ref))
+
+
+@operation()
+def self_signed_certificate(cert: str, key: str, common_name: str, owner: str, days: int = 3650):
+    """A self-signed certificate and its key, made once on the host: the key 0600 and ``owner``'s, the
+    certificate world-readable. Both present: nothing runs (a new certificate would make every browser that
+    accepted the old one warn again)."""
+    if host.get_fact(File, path=cert) and host.get_fact(File, path=key):
+        host.noop(f"{cert} exists")
+        return
+    yield StringCommand("mkdir -p", *[QuoteString(d) for d in dict.fromkeys(map(posixpath.dirname, (cert, key)))])
+    yield StringCommand("umask 077 && openssl req -x509 -newkey rsa:3072 -nodes -days", str(days),
+                        "-subj", QuoteString(f"/CN={common_name}"), "-addext",
+                        QuoteString(f"subjectAltName=DNS:{common_name}"), "-keyout", QuoteString(key), "-out",
+                        QuoteString(cert))
+    yield StringCommand("chown", QuoteString(owner), QuoteString(key), "&& chmod 600", QuoteString(key),
+                        "&& chmod 644", QuoteString(cert))
+
+
+def _pipx(home: str, bin_dir: str) -> StringCommand:
+    """pipx with its venvs and app links under ``home`` and ``bin_dir`` (not a user's ~/.local)."""
+    return StringCommand("env", QuoteString(f"PIPX_HOME={home}"), QuoteString(f"PIPX_BIN_DIR={bin_dir}"),
+                         QuoteString(f"PIPX_MAN_DIR={home}/man"), "pipx")
+
+
+@operation()
+def pipx_installed(package: str, version: str, home: str, bin_dir: str, pip_args: list[str] | None = None):
+    """``package==version`` installed with pipx into ``home``/venvs, its apps linked into ``bin_dir``; installed
+    again (--force) only when the venv holds another version."""
+    if normalize_pin(f"{package}=={version}") in host.get_fact(VenvPackages, venv=f"{home}/venvs/{package}"):
+        host.noop(f"{package} {version} installed with pipx")
+        return
+    # One argument with `=`: argparse would take a separate value starting with `--` for an option.
+    args = [QuoteString("--pip-args=" + " ".join(quote(a) for a in pip_args))] if pip_args else []
+    yield StringCommand("mkdir -p", QuoteString(home), QuoteString(bin_dir))
+    yield StringCommand(_pipx(home, bin_dir), "install --force", *args, QuoteString(f"{package}=={version}"))

@@ -31,17 +31,23 @@ def docker_run(container: str, image: str, options: Sequence[str] = (), command:
 
 
 def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot: bool,
-                kind: Literal["container", "compose", "native"] = "container", exec_stop: Sequence[str] = (),
-                conflicts: Iterable[str] = (), restart_when: Iterable[OperationMeta] = (),
-                service_user: str | None = None, working_directory: str | None = None,
-                env_file: str | None = None, restart: str = "on-failure") -> None:
+                kind: Literal["container", "compose", "native", "detached"] = "container",
+                exec_stop: Sequence[str] = (), conflicts: Iterable[str] = (),
+                restart_when: Iterable[OperationMeta] = (), service_user: str | None = None,
+                working_directory: str | None = None, env_file: str | None = None,
+                restart: str = "on-failure", wants: Iterable[str] = ()) -> None:
     """Write the unit and set its state: a boot unit is enabled and running; an on-demand one is left as it is
     (started by hand, by `systemctl start` or `python -m sparklab.labs`), restarted on change if running.
 
     ``kind``: "container", a `docker run` in the foreground (the container is named like the unit);
-    "compose", a `docker compose up` in the foreground, ``exec_stop`` its `down`; "native", a program on the host.
+    "compose", a `docker compose up` in the foreground, ``exec_stop`` its `down`; "native", a program on the host;
+    "detached", a program that starts the workload in the background and returns (a `compose up --detach`
+    script): the unit stays active after it (oneshot, RemainAfterExit), ``exec_stop`` takes the workload down.
 
-    ``restart``: systemd's Restart= ("no" for a job that runs once when started, e.g. a training run).
+    ``wants``: units started with this one (each stops with it through its own BindsTo=/PartOf=).
+
+    ``restart``: systemd's Restart= ("no" for a job that runs once when started, e.g. a training run; a "detached"
+    unit has none).
 
     ``conflicts``: units this one stops when it starts (one heavy workload at a time). They sit in a drop-in,
     not in the unit: adding or removing a heavy workload rewrites the others' drop-ins and reloads systemd,
@@ -51,7 +57,7 @@ def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot:
         mark=MANAGED_MARK, description=description, kind=kind, unit=unit, docker=DOCKER,
         exec_start=exec_line(list(exec_start)), exec_stop=exec_line(list(exec_stop)) if exec_stop else None,
         service_user=service_user, env_file=env_file, working_directory=working_directory, restart=restart,
-        jinja_env_kwargs=block_syntax(),
+        wants=[f"{u}.service" for u in sorted(wants)], jinja_env_kwargs=block_syntax(),
     )
     conflicts = sorted(conflicts)
     dropin = f"{UNIT_DIR}/{unit}.service.d/{CONFLICTS_DROPIN}"

@@ -39,8 +39,9 @@ SECRETS: dict[str, tuple[str, ...]] = {
     FLUX: ("hf_token",), TENSORRT_T2I: ("hf_token",), VSS: ("ngc_api_key", "hf_token"),
     PORTFOLIO: ("jupyterlab_token",), SINGLE_CELL: ("jupyterlab_token",), JAX: ("jupyterlab_token",),
 }
-# Labs built on GPU hosts only (Isaac Sim's source build needs the GPU's driver and CUDA).
-GPU_ONLY = (ISAAC,)
+# Labs installed on GPU hosts only (Isaac Sim's source build needs the GPU's driver and CUDA; TensorRT builds its
+# engines on the GPU; VSS's dev-profile.sh checks the GPU is the hardware profile's).
+GPU_ONLY = (ISAAC, TENSORRT_T2I, VSS)
 
 
 def chosen_labs(setting: Setting) -> list[str]:

@@ -442,9 +442,11 @@ GIT_IDENTITY = {"name": "Sparklab simulated lab", "email": "lab@sparklab.invalid
 # Level 4 (fine-tuning): transformers, peft, accelerate, datasets and their dependencies (huggingface_hub with the
 # `hf` CLI, tokenizers, safetensors, pyarrow, pandas, ...), pip itself, and DeepSpeed, which PyPI has only as an
 # sdist: SDIST_WHEELS are built here into wheels against CPU torch (BUILD_REQUIRES from the wheelhouse).
+# Level 5: Live VLM WebUI, the real app (roles.live_vlm's pin; pipx installs it from here), with its closure
+# (aiortc, av, opencv-python, openai, ...): the same versions as its own resolution, ~145 MB.
 WHEELS: list[str] = ["jupyterlab==4.5.5", "torch==2.13.0", "numpy==2.4.6", "nvidia-ml-py==13.615.71",
                      "transformers==5.24.0", "peft==0.21.2", "accelerate==1.15.0", "datasets==5.2.0", "pip==26.3",
-                     "deepspeed==0.19.8"]
+                     "deepspeed==0.19.8", "live-vlm-webui==0.4.0"]
 SDIST_WHEELS: dict[str, list[str]] = {"deepspeed==0.19.8": ["torch==2.13.0", "numpy==2.4.6", "setuptools",
                                                             "packaging"]}
 # Installed by the roles with --no-deps, as the Unsloth playbook does (roles.unsloth's pins): served, not resolved.

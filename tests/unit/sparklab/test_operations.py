@@ -1,5 +1,10 @@
 """Custom operations run on real files here: their commands by `sh`, their facts from those files."""
 
+import getpass
+import os
+import stat
+
+import pytest
 from pyinfra.api import FileUploadCommand
 
 from sparklab import operations
@@ -16,7 +21,9 @@ class HostHere:
         self.noops = []
 
     def get_fact(self, fact, **kwargs):
-        return fact().process(self.sh(fact().command(**kwargs)))
+        command = fact().command(**kwargs)
+        output = self.sh(getattr(command, "get_raw_value", lambda: command)())
+        return fact().process(output) if output else fact().default()  # pyinfra's default for no output
 
     def noop(self, description):
         self.noops.append(description)
@@ -90,3 +97,60 @@ def test_user_in_groups_asks_id_and_appends_only_what_is_missing(sh, monkeypatch
     assert here.noops == ["root is in root"]
     (command,) = operations.user_in_groups._inner(user="root", groups=["root", "spark lab"])
     assert command.get_raw_value() == "usermod -aG 'spark lab' root"
+
+
+def test_self_signed_certificate_is_made_once_with_a_0600_key(tmp_path, sh, monkeypatch):
+    here = HostHere(sh)
+    monkeypatch.setattr(operations, "host", here)
+    cert, key = tmp_path / "tls" / "cert.pem", tmp_path / "tls" / "key.pem"
+    owner = getpass.getuser()
+
+    def make():
+        return list(operations.self_signed_certificate._inner(cert=str(cert), key=str(key), common_name="localhost",
+                                                              owner=owner, days=30))
+
+    for command in make():
+        sh(command.get_raw_value())
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and stat.S_IMODE(cert.stat().st_mode) == 0o644
+    subject = sh(f"openssl x509 -in {cert} -noout -subject -ext subjectAltName")
+    assert "CN = localhost" in subject[0] and "DNS:localhost" in subject[-1]
+    assert make() == [] and here.noops == [f"{cert} exists"], "a second run keeps the certificate browsers accepted"
+
+
+def test_pipx_installed_installs_the_pin_with_the_pip_args_and_then_is_a_noop(tmp_path, sh, fake_tools, monkeypatch):
+    fake_tools.add("pipx", "")
+    here = HostHere(sh)
+    monkeypatch.setattr(operations, "host", here)
+    home = tmp_path / "pipx"
+
+    def install(version="0.4.0"):
+        return list(operations.pipx_installed._inner(package="live-vlm-webui", version=version, home=str(home),
+                                                     bin_dir=f"{home}/bin", pip_args=["--find-links", "http://m/w/"]))
+
+    mkdir, command = install()
+    assert command.get_raw_value() == (
+        f"env PIPX_HOME={home} PIPX_BIN_DIR={home}/bin PIPX_MAN_DIR={home}/man pipx install --force "
+        "'--pip-args=--find-links http://m/w/' live-vlm-webui==0.4.0")
+    site = home / "venvs" / "live-vlm-webui" / "lib" / "python3.12" / "site-packages"
+    (site / "live_vlm_webui-0.4.0.dist-info").mkdir(parents=True)  # what pipx leaves
+    assert install() == [] and here.noops == ["live-vlm-webui 0.4.0 installed with pipx"]
+    assert len(install("0.5.0")) == 2, "another version is installed again"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the clone is made root's (install -d -o root)")
+def test_git_tag_checkout_checks_out_the_tag_and_then_is_a_noop(tmp_path, sh, monkeypatch):
+    upstream, dest = tmp_path / "upstream", tmp_path / "clone"
+    git = "git -c user.name=t -c user.email=t@t -c init.defaultBranch=main"
+    sh(f"{git} init -q {upstream} && {git} -C {upstream} commit -q --allow-empty -m one && "
+       f"{git} -C {upstream} tag v1.0 && {git} -C {upstream} commit -q --allow-empty -m two")
+    tagged = sh(f"git -C {upstream} rev-parse v1.0")[0]
+    here = HostHere(sh)
+    monkeypatch.setattr(operations, "host", here)
+
+    def checkout():
+        return list(operations.git_tag_checkout._inner(src=str(upstream), dest=str(dest), tag="v1.0"))
+
+    for command in checkout():
+        sh(command.get_raw_value())
+    assert sh(f"git -C {dest} rev-parse HEAD") == [tagged]
+    assert checkout() == [] and here.noops == [f"{dest} is at v1.0 ({tagged[:12]})"]

@@ -100,6 +100,8 @@ def test_images_are_the_ones_the_roles_pull(defaults, lab_group_data):
 def test_wheels_are_the_pinned_versions(defaults, lab_group_data):
     wheels = _pins(catalog.WHEELS)
     assert wheels["jupyterlab"] == defaults["jupyterlab"]["jupyterlab_version"]
+    assert wheels["live-vlm-webui"] == defaults["live_vlm"]["live_vlm_version"]
+    assert lab_group_data.get("live_vlm_pip_args") is None, "pipx installs it from the wheelhouse (base_pip_args)"
     role = _pins(defaults["distributed_env"]["distributed_pip_packages"])
     assert {name: wheels[name] for name in wheels.keys() & role.keys()} == {
         name: role[name] for name in wheels.keys() & role.keys()}
