@@ -39,6 +39,7 @@ from sparklab.builds import when_changed
 from sparklab.facts import static_fact
 from sparklab.finetune_envs import scripts_copied
 from sparklab.operations import file_downloaded
+from sparklab.track_checks import RAPIDS_IMPORTS, conda_run, rapids_stamp
 
 DEFAULTS = {
     # conda-forge/miniforge's release of 2026-05-29 (git tag 26.3.2-3; conda 26.3, Python 3.13, mamba 2.5).
@@ -60,16 +61,9 @@ DEFAULTS = {
     "rapids_conda_packages": ["rapids=26.06", "python=3.12", "cuda-version=13.0", "jupyter", "hdbscan",
                               "umap-learn"],
 }
-# The playbook's check of the environment (levels-3-5.md §5D-1).
-CHECK = "import cudf, cuml"
 # The Miniforge installers' architecture names (`uname -m`) for Debian's.
 ARCH = {"arm64": "aarch64", "amd64": "x86_64"}
 DOWNLOADS = "/var/lib/spark-lab/rapids"
-
-
-def conda_run(prefix: str, env: str, command: str) -> list[str]:
-    """argv of a Python one-liner in the environment ``env`` (`conda run -n ENV python -c ...`)."""
-    return [f"{prefix}/bin/conda", "run", "-n", env, "python", "-c", command]
 
 
 def _env_dir(data) -> str:
@@ -77,8 +71,7 @@ def _env_dir(data) -> str:
 
 
 def _env_stamp(data) -> str:
-    # Beside the environment, not in it: creating the environment replaces its directory.
-    return f"{data.rapids_conda_prefix}/envs/.spark-lab-{data.rapids_conda_env}"
+    return rapids_stamp(data.rapids_conda_prefix, data.rapids_conda_env)
 
 
 def _absent(data) -> None:
@@ -106,7 +99,7 @@ def _environment(data) -> None:
         StringCommand("rm -rf", QuoteString(_env_dir(data))),  # a changed pin: created afresh, as the playbook's
         StringCommand(conda, "create -y -q -n", QuoteString(env), "--override-channels", *channels,
                       *[QuoteString(p) for p in data.rapids_conda_packages]),
-        StringCommand(*[QuoteString(a) for a in conda_run(data.rapids_conda_prefix, env, CHECK)]),
+        StringCommand(*[QuoteString(a) for a in conda_run(data.rapids_conda_prefix, env, RAPIDS_IMPORTS)]),
     ])
 
 

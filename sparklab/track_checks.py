@@ -6,15 +6,33 @@ beyond its health routes. Every check reads the same knobs the lab's role deploy
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from shlex import quote
 from typing import Any
 
 from sparklab import jax_image, track_labs
+from sparklab.engine_instances import ollama_port
+from sparklab.finetune_envs import BIN_DIR, command_name
+from sparklab.owned_units import UNIT_DIR
+from sparklab.rag_labs import unit
 
 Setting = Callable[[str], Any]
 Run = Callable[[str], tuple[int, str]]
+
+# The RAPIDS playbook's check of its environment (levels-3-5.md §5D-1); roles.rapids runs it after creating it.
+RAPIDS_IMPORTS = "import cudf, cuml"
+
+
+def rapids_stamp(prefix: str, env: str) -> str:
+    """Beside the environment, not in it: creating the environment replaces its directory."""
+    return f"{prefix}/envs/.spark-lab-{env}"
+
+
+def conda_run(prefix: str, env: str, code: str) -> list[str]:
+    """argv of a Python one-liner in the conda environment ``env`` (`conda run -n ENV python -c ...`)."""
+    return [f"{prefix}/bin/conda", "run", "-n", env, "python", "-c", code]
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,49 @@ def _jax(run: Run, setting: Setting) -> str | None:
     return None if run(f"docker image inspect {quote(tag)}")[0] == 0 else f"image {tag} (built from the pins) missing"
 
 
+def _image_named_in(run: Run, path: str, repository: str) -> str | None:
+    """The image ``repository:TAG`` that the unit or command at ``path`` runs is on the host (its tag is a digest
+    of the pins it was built from, so the file written from today's data names today's pins)."""
+    text = run(f"cat {quote(path)}")[1]
+    tag = next((word for word in text.replace('"', " ").split() if word.startswith(f"{repository}:")), None)
+    if tag is None:
+        return f"{path} names no {repository} image"
+    return None if run(f"docker image inspect {quote(tag)}")[0] == 0 else f"image {tag} (named in {path}) missing"
+
+
+def _rapids(run: Run, setting: Setting) -> str | None:
+    """The environment's stamp (roles.rapids writes it after the create and the import check succeed) records
+    today's channels and packages."""
+    prefix, env = setting("rapids_conda_prefix"), setting("rapids_conda_env")
+    status, stamp = run(f"cat {quote(rapids_stamp(prefix, env))}")
+    want = {"channels": setting("rapids_conda_channels"), "packages": setting("rapids_conda_packages")}
+    if status != 0:
+        return f"environment {env} was never created ({rapids_stamp(prefix, env)} missing)"
+    return None if json.loads(stamp) == want else f"environment {env} was created from {stamp.strip()}, not {want}"
+
+
+def _notebook(lab: str) -> Callable[[Run, Setting], str | None]:
+    return lambda run, setting: _image_named_in(run, f"{UNIT_DIR}/{unit(lab)}.service", f"spark-lab/rapids-{lab}")
+
+
+def _live_vlm(run: Run, setting: Setting) -> str | None:
+    python, version = f"{setting('live_vlm_dir')}/venvs/live-vlm-webui/bin/python", setting("live_vlm_version")
+    got = run(f"{quote(python)} -c 'import importlib.metadata as m; print(m.version(\"live-vlm-webui\"))'")[1]
+    return None if got.strip() == version else f"live-vlm-webui {got.strip() or 'missing'}, not {version}"
+
+
+def _tensorrt(run: Run, setting: Setting) -> str | None:
+    return _image_named_in(run, f"{BIN_DIR}/{command_name(track_labs.TENSORRT_T2I)}", "spark-lab/tensorrt-t2i")
+
+
+def _vss(run: Run, setting: Setting) -> str | None:
+    path, commit, tag = setting("vss_dir"), setting("vss_commit"), setting("vss_tag")
+    if commit:
+        return None if (head := _head(run, path)) == commit else f"{path} is at {head or 'no commit'}, not {commit}"
+    found = run(f"git -c safe.directory='*' -C {quote(path)} describe --tags --exact-match")[1].strip()
+    return None if found == tag else f"{path} is at {found or 'no tag'}, not {tag}"
+
+
 def _isaac(run: Run, setting: Setting) -> str | None:
     path, commit = f"{setting('isaac_dir')}/IsaacSim", setting("isaac_sim_commit")
     if (head := _head(run, path)) != commit:
@@ -77,7 +138,10 @@ def _isaac(run: Run, setting: Setting) -> str | None:
 
 
 PINS: dict[str, Callable[[Run, Setting], str | None]] = {
-    track_labs.COMFYUI: _comfyui, track_labs.FLUX: _flux, track_labs.JAX: _jax, track_labs.ISAAC: _isaac,
+    track_labs.COMFYUI: _comfyui, track_labs.FLUX: _flux, track_labs.TENSORRT_T2I: _tensorrt,
+    track_labs.LIVE_VLM: _live_vlm, track_labs.VSS: _vss, track_labs.ISAAC: _isaac, track_labs.RAPIDS: _rapids,
+    track_labs.PORTFOLIO: _notebook(track_labs.PORTFOLIO), track_labs.SINGLE_CELL: _notebook(track_labs.SINGLE_CELL),
+    track_labs.JAX: _jax,
 }
 
 
@@ -92,4 +156,12 @@ def functional(setting: Setting, lab: str, gpu: bool) -> Functional | None:
         # On a Spark the playbook's failure to catch is "JAX only uses CPU"; a host without a GPU lists its CPU.
         return Functional(jax_image.devices_command(setting), "cuda" if gpu else "CpuDevice",
                           "jax.devices() lists a CUDA device" if gpu else "JAX runs in its image (no GPU here)")
+    if lab == track_labs.RAPIDS:
+        code = f"{RAPIDS_IMPORTS}; print('cudf', cudf.__version__, 'cuml', cuml.__version__)"
+        argv = conda_run(setting("rapids_conda_prefix"), setting("rapids_conda_env"), code)
+        return Functional(" ".join(quote(a) for a in argv), "cudf", "RAPIDS imports cudf and cuml")
+    if lab == track_labs.LIVE_VLM:
+        model = setting("live_vlm_model")
+        return Functional(f"curl -fsS --max-time 10 http://127.0.0.1:{ollama_port(setting)}/api/tags", model,
+                          f"level 2's Ollama lists Live VLM's {model}")
     return None

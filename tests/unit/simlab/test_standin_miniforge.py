@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from roles.rapids import CHECK, DEFAULTS, conda_run
+from roles.rapids import DEFAULTS
 from simlab.mirror import catalog
 from simlab.mirror.host_tools import sha256
 from simlab.mirror.http_files import contents, miniforge_installer
+from sparklab.track_checks import RAPIDS_IMPORTS, conda_run
 
 INVENTORY = catalog.STANDINS.parent.parent / "inventories" / "sim_lab.py"
 ENV = DEFAULTS["rapids_conda_env"]
@@ -117,7 +118,7 @@ def test_create_makes_a_venv_with_the_cpu_packages_and_says_what_it_leaves_out(p
 
 
 def test_the_roles_check_runs_in_the_environment_and_the_modules_say_they_are_stand_ins(prefix, created):
-    argv = conda_run(DEFAULTS["rapids_conda_prefix"], ENV, CHECK)
+    argv = conda_run(DEFAULTS["rapids_conda_prefix"], ENV, RAPIDS_IMPORTS)
     assert argv[1:] == ["run", "-n", ENV, "python", "-c", "import cudf, cuml"]
     check = conda(prefix, *argv[1:])
     assert check.returncode == 0, check.stderr
