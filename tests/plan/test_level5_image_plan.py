@@ -3,10 +3,7 @@ cu130 torch pins, the SD1.5 checkpoint verified by sha256, its unit on loopback;
 pinned playbooks checkout (sd-scripts pinned), its gated weights fetched with the HF token in a 0600 header file
 only, its two heavy units with the GPU flags; FLUX skipped without the token; both removed when not chosen."""
 
-import importlib
 import subprocess
-import sys
-import types
 
 import pytest
 from planner import fake_hosts_like, plan
@@ -24,25 +21,6 @@ MODELS = "/var/lib/spark-lab/flux/models"
 COMFYUI = "4ffea0e864275301329ddb5ecc3fbc7211d7a802"
 SD_SCRIPTS = "a5a162044ca953faabdb07742b4b8925f26096ce"
 UNITS = "grep -lF -- 'Managed by spark-lab' /etc/systemd/system/*.service"
-# deploys/level5.py's roles of the other tracks (other branches of issue 14). Where a role is not here yet, a no-op
-# stands in for it, so that this file plans the real deploy; once every role has landed this changes nothing.
-OTHER_ROLES = ("isaac", "jax_lab", "live_vlm", "rapids", "rapids_notebooks", "tensorrt_t2i", "vss")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def other_tracks_roles():
-    with pytest.MonkeyPatch.context() as mp:
-        for name in OTHER_ROLES:
-            try:
-                module = importlib.import_module(f"roles.{name}")
-            except ModuleNotFoundError:
-                module = types.ModuleType(f"roles.{name}")
-                mp.setitem(sys.modules, module.__name__, module)
-            if not hasattr(module, name):
-                mp.setattr(module, name, lambda: None, raising=False)
-        yield
-
-
 def _plan(dgx_os, secrets=SECRETS, **extra):
     with pytest.MonkeyPatch.context() as mp:
         for name in ("NGC_API_KEY", "TS_AUTHKEY", "HF_TOKEN", "JUPYTERLAB_TOKEN", "NVIDIA_API_KEY", "TAVILY_API_KEY"):

@@ -14,8 +14,7 @@ from roles import knob_defaults
 from sparklab import jax_image, track_labs
 from tests.leaks import leaked
 
-# deploys/level5.py with only these two tracks' roles (see its docstring).
-DEPLOY = "tests/plan/deploys/level5_jax_robotics.py"
+DEPLOY = "deploys/level5.py"
 TOKEN = "jt-PLANTEST-marimo-4242"
 TRACKS = ["jax", "robotics"]
 TOKEN_FILE = "/etc/spark-lab/secrets/lab-jax.token"
