@@ -199,7 +199,8 @@ IMAGES: list[dict] = [
         "env": ["CUDA_VERSION=13.0.1"],
     },
     # Level 5 (§5E): the uv the JAX Dockerfile copies (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /uvx /bin/`;
-    # roles/jax_lab.py tags the pinned release as latest): the real binaries, from PyPI's uv wheel.
+    # roles/jax_lab.py tags the pinned release as latest): the real binaries, from PyPI's uv wheel (linked against
+    # glibc, unlike the real image's: they run in the image they are copied into, not in this busybox one).
     {"registry": "ghcr.io", "repository": "astral-sh/uv", "tag": "0.9.2", "layers": ["uv-0.9.2"]},
     {"registry": "nvcr.io", "repository": "nvidia/vllm", "tag": "26.05.post1-py3", "python": True},
     # Level 4 (levels-3-5.md §4.4): NeMo AutoModel needs CUDA; the stand-in is pulled, not trained with.
@@ -462,7 +463,8 @@ HOST_PYTHON = "3.11.2"
 LLAMA_FACTORY_VERSION = "0.9.5"
 LLAMA_FACTORY_TORCH = ["torch==2.11.0", "torchvision==0.26.0", "torchaudio==2.11.0"]  # roles.llama_factory's pins
 # "wheels-jax": the JAX playbook's Dockerfile pins (less opencv-python-headless, 55 MB, which only one notebook cell
-# imports) with CPU jaxlib, for the JAX image's base (SITE_PACKAGES["jax"]), and uv for its uv image (~200 MB).
+# imports) with CPU jaxlib, for the JAX image's base (SITE_PACKAGES["jax"]), and uv for its uv image (~200 MB; the
+# hosts install none of it).
 JAX_PINS = ["jax==0.7.2", "marimo==0.16.5", "numpy==2.3.3", "plotly==6.3.0", "tqdm==4.67.1"]
 # "wheels-rapids" (level 5, data science): every package pinned, so that the stand-in Portfolio project's uv.lock
 # (simlab/standins/playbooks/nvidia/portfolio-optimization/assets/setup/, locked against this wheelhouse) always

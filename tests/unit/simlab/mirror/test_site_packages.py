@@ -107,12 +107,16 @@ def jax_root(cache, tmp_path_factory):
         shutil.copy2(uv / name, root / "bin" / name)
     for name, minor in (("null", 3), ("urandom", 9)):
         os.mknod(root / "dev" / name, 0o666 | 0o20000, os.makedev(1, minor))
-    (root / "app").mkdir()
-    dockerfile = (JAX_ASSETS / "Dockerfile").read_text().splitlines()
-    env = dict(pair.split("=", 1) for line in dockerfile if line.startswith("ENV ") for pair in line.split()[1:])
-    for run in (line.removeprefix("RUN ") for line in dockerfile if line.startswith("RUN ")):
-        done = _chroot_sh(root, f"cd /app && {run}", env)
-        assert done.returncode == 0, f"RUN {run}: {done.stdout}{done.stderr}"
+    workdir, env = "/", {}
+    for line in (JAX_ASSETS / "Dockerfile").read_text().splitlines():
+        instruction, _, rest = line.partition(" ")
+        if instruction == "WORKDIR":
+            workdir = rest
+        elif instruction == "ENV":
+            env |= dict(pair.split("=", 1) for pair in rest.split())
+        elif instruction == "RUN":
+            done = _chroot_sh(root, f"cd {workdir} && {rest}", env)
+            assert done.returncode == 0, f"RUN {rest}: {done.stdout}{done.stderr}"
     for path in sorted(JAX_ASSETS.glob("*.py")) + sorted(JAX_ASSETS.glob("*.mp4")):  # COPY *.py *.mp4 /app
         shutil.copy2(path, root / "app" / path.name)
     return root
@@ -147,7 +151,7 @@ def test_jax_unit_command_serves_marimo_asking_for_the_token(jax_root):
     port = free_port()
     unit = (f"/app/.venv/bin/python /opt/spark-lab/marimo_token.py /run/spark-lab/marimo-token edit 00-toc.py "
             f"--host 127.0.0.1 --port {port} --headless --no-sandbox --skip-update-check")
-    marimo = Running(["chroot", jax_root, "/bin/sh", "-c", f"cd /app && exec {unit}"], port,
+    marimo = Running([shutil.which("chroot"), jax_root, "/bin/sh", "-c", f"cd /app && exec {unit}"], port,
                      {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/root"}, python=False)
     try:
         assert marimo.json("GET", "/health") == (200, {"status": "healthy"})
