@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyinfra
+import pytest
 from pyinfra.api import Config, Inventory, State
 from pyinfra.api.command import FileUploadCommand, StringCommand
 from pyinfra.api.connect import connect_all
@@ -97,3 +98,34 @@ def plan(hosts: list[tuple[str, dict]], deploy: str) -> dict[str, list[PlannedOp
                 ops.append(PlannedOp(name, commands))
             planned[host.name.removeprefix("@fake/")] = ops
     return planned
+
+
+# The secret variables the inventories read: a plan sees only those a test sets.
+SECRET_VARIABLES = ("NGC_API_KEY", "TS_AUTHKEY", "HF_TOKEN", "JUPYTERLAB_TOKEN", "NVIDIA_API_KEY", "TAVILY_API_KEY")
+
+
+def plan_one_spark(deploy: str, responses: dict[str, str], secrets: dict[str, str], **extra) -> dict[str, PlannedOp]:
+    """``deploy`` planned for inventories/one_spark.py's Spark on a fake DGX OS host, with only ``secrets`` among the
+    secret variables set; its operations by name, without the deploy files' part ("Docker | ...")."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in SECRET_VARIABLES:
+            mp.delenv(name, raising=False)
+        for name, value in secrets.items():
+            mp.setenv(name, value)
+        hosts = fake_hosts_like("inventories/one_spark.py", responses, ollama_sha256={"arm64": "a" * 64},
+                                users_authorized_key_files=[], users_authorized_keys=["ssh-ed25519 AAAA plan"],
+                                **extra)
+        ops = plan(hosts, deploy)["spark-1"]
+    return {" | ".join(p for p in op.name.split(" | ") if not p.startswith("deploys/")): op for op in ops}
+
+
+def uploaded(op: PlannedOp) -> str:
+    """The text an operation uploads (files.put / files.template)."""
+    return next(c[1] for c in op.commands if isinstance(c, tuple))
+
+
+def one(planned: dict[str, PlannedOp], prefix: str) -> PlannedOp:
+    """The one planned operation whose name starts with ``prefix``."""
+    found = [op for name, op in planned.items() if name.startswith(prefix)]
+    assert len(found) == 1, (prefix, [n for n in planned if n.startswith(prefix.split(" |")[0])])
+    return found[0]

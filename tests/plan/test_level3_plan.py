@@ -3,7 +3,7 @@ GPU reservations kept (the simulated lab resets them), the arm64 images the comp
 heavy-workload conflicts, the model downloads, and secrets kept out of every command."""
 
 import pytest
-from planner import REPO, fake_hosts_like, plan
+from planner import REPO, fake_hosts_like, plan, uploaded
 
 from tests.leaks import leaked
 
@@ -34,10 +34,6 @@ def _role_op(name: str) -> str:
 @pytest.fixture(scope="module")
 def planned(dgx_os_module):
     return _plan(dgx_os_module)
-
-
-def uploaded(op) -> str:
-    return next(c[1] for c in op.commands if isinstance(c, tuple))
 
 
 def test_playbooks_are_cloned_at_the_pinned_commit(planned):

@@ -6,38 +6,19 @@ rebuilding exactly that environment."""
 import logging
 
 import pytest
-from planner import fake_hosts_like, plan
+from planner import one, plan_one_spark, uploaded
 
 SECRETS = {"HF_TOKEN": "hf_PLANTEST_token_42", "JUPYTERLAB_TOKEN": "jt-PLANTEST-42"}
 CACHE = "/home/nvidia/.cache/huggingface"
 
 
 def _plan(dgx_os, secrets=SECRETS, **extra):
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("NGC_API_KEY", "TS_AUTHKEY", "HF_TOKEN", "NVIDIA_API_KEY", "TAVILY_API_KEY"):
-            mp.delenv(name, raising=False)
-        for name, value in secrets.items():
-            mp.setenv(name, value)
-        hosts = fake_hosts_like("inventories/one_spark.py", dgx_os, ollama_sha256={"arm64": "a" * 64},
-                                users_authorized_key_files=[], users_authorized_keys=["ssh-ed25519 AAAA plan"],
-                                **extra)
-        ops = plan(hosts, "deploys/level4.py")["spark-1"]
-    return {" | ".join(p for p in op.name.split(" | ") if not p.startswith("deploys/")): op for op in ops}
+    return plan_one_spark("deploys/level4.py", dgx_os, secrets, **extra)
 
 
 @pytest.fixture(scope="module")
 def planned(dgx_os_module):
     return _plan(dgx_os_module)
-
-
-def uploaded(op) -> str:
-    return next(c[1] for c in op.commands if isinstance(c, tuple))
-
-
-def _one(planned, prefix: str):
-    found = [op for name, op in planned.items() if name.startswith(prefix)]
-    assert len(found) == 1, (prefix, [n for n in planned if n.startswith(prefix.split(" |")[0])])
-    return found[0]
 
 
 def test_pytorch_environment_is_the_playbooks_image_with_pinned_packages(planned):
@@ -46,7 +27,7 @@ def test_pytorch_environment_is_the_playbooks_image_with_pinned_packages(planned
         "FROM nvcr.io/nvidia/pytorch:25.11-py3",
         "RUN pip install --no-cache-dir transformers==5.1.0 peft==0.18.1 datasets==4.5.0 trl==0.28.0 "
         "bitsandbytes==0.48.2 torchao==0.13.0"]
-    build = _one(planned, "PyTorch fine-tuning environment | pytorch-finetune image spark-lab/pytorch-finetune:")
+    build = one(planned, "PyTorch fine-tuning environment | pytorch-finetune image spark-lab/pytorch-finetune:")
     assert build.shell().startswith("docker build -q -t spark-lab/pytorch-finetune:")
     assert "DOCKER_BUILDKIT=0" not in build.shell()
 
@@ -72,7 +53,7 @@ def test_unsloth_pins_the_set_the_playbook_left_unpinned(planned):
 
 
 def test_llama_factory_at_its_commit_with_torch_held(planned):
-    checkout = _one(planned, "LLaMA Factory | LLaMA-Factory at 7af909522a95").shell()
+    checkout = one(planned, "LLaMA Factory | LLaMA-Factory at 7af909522a95").shell()
     assert "checkout -q --detach 7af909522a951e3ad9f022ea6f88b6755257eaa5" in checkout
     assert "sudo -u nvidia -H git clone -q --no-checkout https://github.com/hiyouga/LLaMA-Factory.git" in checkout
     install = planned["LLaMA Factory | LLaMA Factory venv"].shell().splitlines()

@@ -10,7 +10,7 @@ import logging
 import re
 
 import pytest
-from planner import fake_hosts_like, plan
+from planner import one, plan_one_spark, uploaded
 from pyinfra.facts.files import Directory
 
 from roles.rapids import DEFAULTS as RAPIDS_DEFAULTS
@@ -27,32 +27,12 @@ NOTEBOOKS = "RAPIDS notebooks (Portfolio Optimization, single-cell)"
 SECRET_FILES = ("/etc/spark-lab/secrets/", "/opt/jupyterlab/etc/token")
 MANAGED = "grep -lF -- 'Managed by spark-lab' /etc/systemd/system/*.service"
 def _plan(dgx_os, secrets=SECRETS, **extra):
-    with pytest.MonkeyPatch.context() as mp:
-        for name in SECRETS:
-            mp.delenv(name, raising=False)
-        for name, value in secrets.items():
-            mp.setenv(name, value)
-        data = {"level5_tracks": ["data_science"], **extra}
-        hosts = fake_hosts_like("inventories/one_spark.py", dgx_os, ollama_sha256={"arm64": "a" * 64},
-                                users_authorized_key_files=[], users_authorized_keys=["ssh-ed25519 AAAA plan"],
-                                **data)
-        ops = plan(hosts, "deploys/level5.py")["spark-1"]
-    return {" | ".join(p for p in op.name.split(" | ") if not p.startswith("deploys/")): op for op in ops}
+    return plan_one_spark("deploys/level5.py", dgx_os, secrets, **{"level5_tracks": ["data_science"], **extra})
 
 
 @pytest.fixture(scope="module")
 def planned(dgx_os_module):
     return _plan(dgx_os_module)
-
-
-def uploaded(op) -> str:
-    return next(c[1] for c in op.commands if isinstance(c, tuple))
-
-
-def _one(planned, prefix: str):
-    found = [op for name, op in planned.items() if name.startswith(prefix)]
-    assert len(found) == 1, (prefix, [n for n in planned if n.startswith(prefix.split(" |")[0])])
-    return found[0]
 
 
 def test_miniforge_is_the_pinned_aarch64_installer_checked_by_its_sha256(planned):
@@ -110,7 +90,7 @@ def test_portfolio_image_is_derived_once_from_the_pinned_checkout(planned):
         "COPY --chown=rapids README.md /home/rapids/notebooks/START_HERE.md",
         "COPY --chown=rapids cvar_basic.ipynb /home/rapids/notebooks/cvar_basic.ipynb",
         "WORKDIR /home/rapids"]
-    build = _one(planned, f"{NOTEBOOKS} | portfolio image spark-lab/rapids-portfolio:").shell()
+    build = one(planned, f"{NOTEBOOKS} | portfolio image spark-lab/rapids-portfolio:").shell()
     assert re.fullmatch(r"docker build -q -t spark-lab/rapids-portfolio:[0-9a-f]{12} -f "
                         r"/var/lib/spark-lab/images/rapids-portfolio/Dockerfile "
                         f"{PLAYBOOKS}/portfolio-optimization/assets", build), build
@@ -131,7 +111,7 @@ def test_single_cell_image_pins_compilers_and_installs_the_requirements_once(pla
         "COPY --chown=rapids README.md /home/rapids/notebooks/START_HERE.md",
         "COPY --chown=rapids scRNA_analysis_preprocessing.ipynb "
         "/home/rapids/notebooks/scRNA_analysis_preprocessing.ipynb"]
-    build = _one(planned, f"{NOTEBOOKS} | single-cell image spark-lab/rapids-single-cell:").shell()
+    build = one(planned, f"{NOTEBOOKS} | single-cell image spark-lab/rapids-single-cell:").shell()
     assert build.endswith(f" {PLAYBOOKS}/single-cell/assets")
 
 

@@ -6,7 +6,7 @@ only, its two heavy units with the GPU flags; FLUX skipped without the token; bo
 import subprocess
 
 import pytest
-from planner import fake_hosts_like, plan
+from planner import one, plan_one_spark, uploaded
 
 from tests.leaks import leaked
 
@@ -22,31 +22,12 @@ COMFYUI = "4ffea0e864275301329ddb5ecc3fbc7211d7a802"
 SD_SCRIPTS = "a5a162044ca953faabdb07742b4b8925f26096ce"
 UNITS = "grep -lF -- 'Managed by spark-lab' /etc/systemd/system/*.service"
 def _plan(dgx_os, secrets=SECRETS, **extra):
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("NGC_API_KEY", "TS_AUTHKEY", "HF_TOKEN", "JUPYTERLAB_TOKEN", "NVIDIA_API_KEY", "TAVILY_API_KEY"):
-            mp.delenv(name, raising=False)
-        for name, value in secrets.items():
-            mp.setenv(name, value)
-        hosts = fake_hosts_like("inventories/one_spark.py", dgx_os, ollama_sha256={"arm64": "a" * 64},
-                                users_authorized_key_files=[], users_authorized_keys=["ssh-ed25519 AAAA plan"],
-                                **{**TRACK, **extra})
-        ops = plan(hosts, "deploys/level5.py")["spark-1"]
-    return {" | ".join(p for p in op.name.split(" | ") if not p.startswith("deploys/")): op for op in ops}
+    return plan_one_spark("deploys/level5.py", dgx_os, secrets, **{**TRACK, **extra})
 
 
 @pytest.fixture(scope="module")
 def planned(dgx_os_module):
     return _plan(dgx_os_module)
-
-
-def uploaded(op) -> str:
-    return next(c[1] for c in op.commands if isinstance(c, tuple))
-
-
-def _one(planned, prefix: str):
-    found = [op for name, op in planned.items() if name.startswith(prefix)]
-    assert len(found) == 1, (prefix, [n for n in planned if n.startswith(prefix.split(" |")[0])])
-    return found[0]
 
 
 def _exec_start(unit_file: str) -> str:
@@ -92,10 +73,10 @@ def test_comfyui_unit_runs_as_the_lab_user_on_loopback(planned):
 
 
 def test_flux_images_are_built_from_the_pinned_checkout_with_sd_scripts_pinned(planned):
-    inference = _one(planned, "FLUX.1 Dreambooth LoRA | flux-comfyui image spark-lab/flux-comfyui:").shell()
+    inference = one(planned, "FLUX.1 Dreambooth LoRA | flux-comfyui image spark-lab/flux-comfyui:").shell()
     assert inference.startswith("docker build -q -t spark-lab/flux-comfyui:")
     assert inference.endswith(f"-f {ASSETS}/Dockerfile.inference {ASSETS}")
-    train = _one(planned, "FLUX.1 Dreambooth LoRA | flux-train image spark-lab/flux-train:").shell().splitlines()
+    train = one(planned, "FLUX.1 Dreambooth LoRA | flux-train image spark-lab/flux-train:").shell().splitlines()
     assert train[0] == (f"grep -qF 'git checkout sd3' {ASSETS}/Dockerfile.train || {{ echo "
                         f"'cannot pin: no git checkout sd3 in' {ASSETS}/Dockerfile.train >&2; exit 1; }}")
     assert train[1].startswith(f"sed 's|git checkout sd3|git checkout {SD_SCRIPTS}|' {ASSETS}/Dockerfile.train | "
@@ -108,7 +89,7 @@ def test_the_sd_scripts_edit_pins_the_playbooks_checkout_line(planned, tmp_path)
     dockerfile = tmp_path / "Dockerfile.train"
     dockerfile.write_text("RUN cd /workspace/ && \\\n    git clone https://github.com/kohya-ss/sd-scripts.git && \\\n"
                           "    cd sd-scripts && \\\n    git checkout sd3 && \\\n    pip install -r requirements.txt\n")
-    train = _one(planned, "FLUX.1 Dreambooth LoRA | flux-train image").shell().splitlines()[1]
+    train = one(planned, "FLUX.1 Dreambooth LoRA | flux-train image").shell().splitlines()[1]
     sed = train.split(" | ")[0].replace(f"{ASSETS}/Dockerfile.train", str(dockerfile))
     out = subprocess.run(sed, shell=True, capture_output=True, text=True, check=True).stdout
     assert f"    git checkout {SD_SCRIPTS} && \\\n" in out and "sd3" not in out

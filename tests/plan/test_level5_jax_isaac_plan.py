@@ -8,7 +8,7 @@ import json
 import logging
 
 import pytest
-from planner import fake_hosts_like, plan
+from planner import fake_hosts_like, plan, uploaded
 
 from roles import knob_defaults
 from sparklab import jax_image, track_labs
@@ -46,10 +46,6 @@ def _setting(**extra):
 @pytest.fixture(scope="module")
 def planned(dgx_os_module):
     return _plan(dgx_os_module)
-
-
-def uploaded(op) -> str:
-    return next(c[1] for c in op.commands if isinstance(c, tuple))
 
 
 def _texts(planned, skip_dests=()):

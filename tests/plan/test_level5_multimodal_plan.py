@@ -10,7 +10,7 @@ import os
 import subprocess
 
 import pytest
-from planner import fake_hosts_like, plan
+from planner import fake_hosts_like, plan, uploaded
 
 from tests.leaks import leaked
 
@@ -47,10 +47,6 @@ def _plan(dgx_os, secrets=SECRETS, **extra):
 @pytest.fixture(scope="module")
 def planned(dgx_os_module):
     return _plan(dgx_os_module)
-
-
-def uploaded(op) -> str:
-    return next(c[1] for c in op.commands if isinstance(c, tuple))
 
 
 def _mine(planned) -> dict:
