@@ -11,7 +11,8 @@ Better than the playbook, which says "install conda" (any Miniconda, any version
   and it counts as created only once `import cudf, cuml` works in it;
 - the playbook's notebooks are copied from the pinned checkout into the lab user's home.
 The environment belongs to root: students use it, they cannot break it. `jupyter`, `hdbscan` and `umap-learn`
-are unpinned in the playbook; conda resolves them within `rapids=26.06`'s constraints (pin them here to hold them).
+are unpinned in the playbook; here they are pinned to their releases current when RAPIDS 26.06 came out (see
+`rapids_conda_packages`), so two classes a month apart get the same environment.
 
 **Kaggle key.** `cudf_pandas_demo.ipynb` downloads its dataset with the Kaggle API: each student uses their own
 Kaggle account, so the key is not a class secret. A student creates it (kaggle.com, Settings, API, "Create New
@@ -54,12 +55,14 @@ DEFAULTS = {
     "rapids_miniforge_sha256": {"aarch64": "2c113a69297e612b01ca0f320c22a3107a11f2ab9b573d79ac868a175945ce29"},
     "rapids_conda_prefix": "/opt/miniforge3",
     # The playbook's environment: `conda create -n rapids-test -c rapidsai -c conda-forge -c nvidia rapids=26.06
-    # python=3.12 'cuda-version=13.0' jupyter hdbscan umap-learn`.
+    # python=3.12 'cuda-version=13.0' jupyter hdbscan umap-learn`, with the last three pinned to the releases out
+    # before RAPIDS 26.06 (PyPI upload dates, which conda-forge's feedstocks follow: jupyter 1.1.1 2024-08-30,
+    # hdbscan 0.8.43 2026-05-13, umap-learn 0.5.12 2026-04-08).
     "rapids_conda_env": "rapids-test",
     # Channels, in the playbook's order (URLs of a mirror work too); only these are asked (--override-channels).
     "rapids_conda_channels": ["rapidsai", "conda-forge", "nvidia"],
-    "rapids_conda_packages": ["rapids=26.06", "python=3.12", "cuda-version=13.0", "jupyter", "hdbscan",
-                              "umap-learn"],
+    "rapids_conda_packages": ["rapids=26.06", "python=3.12", "cuda-version=13.0", "jupyter=1.1.1",
+                              "hdbscan=0.8.43", "umap-learn=0.5.12"],
 }
 # The Miniforge installers' architecture names (`uname -m`) for Debian's.
 ARCH = {"arm64": "aarch64", "amd64": "x86_64"}

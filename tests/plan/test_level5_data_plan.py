@@ -52,8 +52,8 @@ def test_rapids_environment_has_the_playbooks_channels_and_pins_and_is_checked(p
     create = planned[f"{RAPIDS} | RAPIDS environment rapids-test"].shell().splitlines()
     assert create[0] == "rm -rf /opt/miniforge3/envs/rapids-test"
     assert create[1] == ("/opt/miniforge3/bin/conda create -y -q -n rapids-test --override-channels -c rapidsai "
-                         "-c conda-forge -c nvidia rapids=26.06 python=3.12 cuda-version=13.0 jupyter hdbscan "
-                         "umap-learn")
+                         "-c conda-forge -c nvidia rapids=26.06 python=3.12 cuda-version=13.0 jupyter=1.1.1 "
+                         "hdbscan=0.8.43 umap-learn=0.5.12")
     assert create[2] == "/opt/miniforge3/bin/conda run -n rapids-test python -c 'import cudf, cuml'"
     # the stamp, written last, records the pins: a rerun with the same pins creates nothing
     assert create[3].startswith("echo '{\"channels\": [\"rapidsai\", \"conda-forge\", \"nvidia\"], ")

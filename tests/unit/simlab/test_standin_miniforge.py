@@ -111,8 +111,8 @@ def test_create_makes_a_venv_with_the_cpu_packages_and_says_what_it_leaves_out(p
     env = prefix / "envs" / ENV
     assert (env / "pyvenv.cfg").is_file() and (env / "conda-meta" / "history").is_file()
     assert "pip install pandas==2.3.2 scikit-learn==1.7.1 (real, CPU)" in created.stdout
-    assert "not installed (conda-only or needs CUDA): python=3.12 cuda-version=13.0 jupyter hdbscan umap-learn" \
-        in created.stdout
+    assert ("not installed (conda-only or needs CUDA): python=3.12 cuda-version=13.0 jupyter=1.1.1 hdbscan=0.8.43 "
+            "umap-learn=0.5.12") in created.stdout
     listed = conda(prefix, "env", "list").stdout
     assert f"{ENV} " in listed and str(env) in listed
 
