@@ -30,8 +30,9 @@ LOCAL_KNOBS = {"nccl_dir": interconnect.NCCL_DIR, "nccl_tests_dir": interconnect
 
 def _common(parser: argparse.ArgumentParser) -> None:
     where = parser.add_argument_group("where to run")
-    where.add_argument("--inventory", help="pyinfra inventory: one node per host, traffic on its first "
-                                           "QSFP link (without it: this machine only)")
+    where.add_argument("--inventory", help="pyinfra inventory: one node per host of one cluster, traffic on its "
+                                           "QSFP links (without it: this machine only)")
+    where.add_argument("--cluster", help="the inventory's cluster to run on (default: its only one)")
     where.add_argument("--hosts", type=lambda s: [h for h in s.split(",") if h],
                        help="comma-separated inventory hosts to use (default: all)")
     where.add_argument("--nproc-per-node", type=int, default=1, help="ranks per node (default 1)")
@@ -133,7 +134,7 @@ def default_save_dir(args, run_dir: Path) -> str | None:
 
 def run_ranks(args) -> int:
     check_worker_options(args)
-    nodes = nodes_from_inventory(args.inventory, args.hosts) if args.inventory else None
+    nodes = nodes_from_inventory(args.inventory, args.hosts, args.cluster) if args.inventory else None
     if args.command == "train" and args.resume and nodes and len(nodes) > 1:
         checkpoint_sync.share(nodes, args.checkpoint_dir)  # each node has only its ranks' part of it
     run_dir = new_run_dir(args.run_dir, args.command)
@@ -163,7 +164,7 @@ def run_ranks(args) -> int:
 
 
 def run_nccl_tests(args) -> int:
-    nodes = nodes_from_inventory(args.inventory, args.hosts) if args.inventory else None
+    nodes = nodes_from_inventory(args.inventory, args.hosts, args.cluster) if args.inventory else None
     knobs = nodes[0].knobs if nodes else LOCAL_KNOBS
     # mpirun runs on the first node (or here): its architecture names Open MPI's folder in the library path.
     library_path = interconnect.nccl_library_path(knobs["nccl_dir"], knobs["nccl_cuda_home"],
@@ -194,7 +195,10 @@ def run_nccl_tests(args) -> int:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.cluster and not args.inventory:
+        parser.error("--cluster needs --inventory")
     try:
         return run_nccl_tests(args) if args.command == "nccl-tests" else run_ranks(args)
     except UsageError as error:

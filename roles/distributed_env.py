@@ -1,9 +1,9 @@
 """Distributed runs across the lab's Sparks: where the code and its environment live on each node.
 
 The ``distributed`` package (``python -m distributed …``) reads these knobs from the inventory to launch
-collectives, nccl-tests and training over the first QSFP interface of every host. This role puts them
-there: a profile with the communication interfaces, the package at the same path on every node, and
-its venv (host mode) or the pinned NGC PyTorch image (container mode).
+collectives, nccl-tests and training across one cluster's hosts. This role puts them there: a profile with the
+communication interfaces of the host's cluster topology (``sparklab.interconnect.node_env``), the package at the
+same path on every node, and its venv (host mode) or the pinned NGC PyTorch image (container mode).
 """
 
 from pyinfra import host
@@ -14,7 +14,7 @@ from roles import knob
 from roles.hf_cache import hub_env
 from sparklab import interconnect
 from sparklab.operations import image_pulled, pip_pinned, tree_synced
-from sparklab.peers import this_node
+from sparklab.peers import current_host, this_cluster
 from sparklab.templates import block_syntax
 
 DEFAULTS = {
@@ -39,8 +39,9 @@ DEFAULTS = {
     "distributed_omp_num_threads": 1,
     # (nccl-tests run from the NCCL role's nccl_tests_dir, with the library path that
     # sparklab.interconnect.nccl_library_path derives from its nccl_dir, nccl_cuda_home and the node's arch.)
-    # Pass mark for nccl-tests' "Avg bus bandwidth" between two Sparks (GB/s).
-    "distributed_nccl_threshold_gbps": interconnect.NCCL_THRESHOLD_GBPS,
+    # Pass mark for nccl-tests' "Avg bus bandwidth" (GB/s); None: the cluster topology's (NVIDIA's cluster script:
+    # 21.875 for a pair or a switch, 10 for the ring).
+    "distributed_nccl_threshold_gbps": None,
     # One 200GbE QSFP link in GB/s: no bus bandwidth between two nodes can exceed it.
     "distributed_line_rate_gbps": interconnect.LINE_RATE_GBPS,
 }
@@ -51,10 +52,11 @@ PROFILE = "/etc/profile.d/spark-lab-distributed.sh"
 @deploy("Distributed environment", data_defaults=DEFAULTS)
 def distributed_env():
     data = host.data
-    node = this_node()
-    interfaces = [i["name"] for i in data.get("qsfp_interfaces") or []]
+    cluster, me = this_cluster(), current_host()
+    links = interconnect.node_env(cluster.topology, [i.name for i in me.qsfp_interfaces], me.mgmt_interface) \
+        if cluster else {}
     # The Hub mirror too (hf_endpoint), so `train --model NAME` downloads where the lab's environments do.
-    env = {**(interconnect.interface_env(interfaces[0]) if node else {}), **hub_env()}
+    env = {**links, **hub_env()}
     files.template(name="Communication interfaces for NCCL, UCX, Open MPI and gloo, and the Hub",
                    src="templates/distributed/profile.sh.j2", dest=PROFILE, mode="644", env=env,
                    jinja_env_kwargs=block_syntax())

@@ -1,4 +1,6 @@
-"""The QSFP link: NVIDIA's netplan file (`/etc/netplan/40-cx7.yaml`, 0600) from the inventory.
+"""The QSFP link: NVIDIA's netplan file (`/etc/netplan/40-cx7.yaml`, 0600) from the inventory, as NVIDIA's plan for
+the host's cluster topology writes it (the pair's and the switch's `addresses` then `dhcp4: no`, the ring's
+`dhcp4: false` first).
 
 `netplan apply` runs only when the file changed. Rollback (NVIDIA's): remove the file, then
 `netplan apply`. The interfaces are checked first (`qsfp_preflight`, at the start of level 6), so
@@ -12,6 +14,7 @@ from pyinfra.operations import apt, files, server
 from sparklab.facts import NetworkLinks
 from sparklab.inventory import QsfpInterface
 from sparklab.operations import interfaces_present
+from sparklab.peers import this_cluster
 from sparklab.templates import block_syntax
 
 DEFAULTS = {
@@ -46,6 +49,7 @@ def qsfp_link():
     apt.packages(name="netplan", packages=["netplan.io"])
     plan = files.template(
         name="netplan file", src="templates/qsfp/40-cx7.yaml.j2", dest=host.data.qsfp_netplan_file, mode="600",
-        interfaces=planned, options=host.data.qsfp_netplan_options, jinja_env_kwargs=block_syntax(),
+        interfaces=planned, topology=this_cluster().topology.name, options=host.data.qsfp_netplan_options,
+        jinja_env_kwargs=block_syntax(),
     )
     server.shell(name="netplan apply", commands=["netplan apply"], _if=plan.did_change)

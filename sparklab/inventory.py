@@ -10,8 +10,9 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -24,12 +25,15 @@ from pydantic import (
     model_validator,
 )
 
+from sparklab import clusters as cluster_rules
 from sparklab import knobs as role_knobs
+from sparklab.interconnect import TOPOLOGIES
 from sparklab.workload_plan import workloads_of
 
 # Interface names as the kernel allows them (IFNAMSIZ - 1 characters).
 IFNAME_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"
 USERNAME_PATTERN = r"^[a-z_][a-z0-9_-]{0,31}$"
+CLUSTER_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
 # Secrets the roles know how to use; values are references, never the secret itself.
 SECRET_NAMES = ("ngc_api_key", "tailscale_auth_key", "hf_token", "jupyterlab_token", "nvidia_api_key", "tavily_api_key")
@@ -121,6 +125,9 @@ class HostConfig(BaseModel):
     lab_user: str = Field(pattern=USERNAME_PATTERN)
     mgmt_interface: str | None = Field(default=None, pattern=IFNAME_PATTERN)
     qsfp_interfaces: list[QsfpInterface] = []
+    # The named cluster this host's QSFP cables join it to, and how (sparklab.clusters).
+    cluster: str | None = Field(default=None, pattern=CLUSTER_PATTERN)
+    cluster_topology: Literal[tuple(TOPOLOGIES)] | None = None
     secrets: dict[str, SecretRef] = {}
     # The roles' knob defaults this host was checked against (handed over by the validating caller).
     _knob_defaults: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -152,13 +159,6 @@ class HostConfig(BaseModel):
                 raise ValueError(f"qsfp_interfaces[{index}].name: {iface.name} is listed twice")
             if iface.name == self.mgmt_interface:
                 raise ValueError(f"qsfp_interfaces[{index}].name: {iface.name} is the management interface")
-            for other in self.qsfp_interfaces[:index]:
-                if iface.address.network.overlaps(other.address.network):
-                    raise ValueError(
-                        f"qsfp_interfaces[{index}].address: {iface.address} shares a subnet with "
-                        f"{other.name} ({other.address}); two interfaces of one node in one subnet "
-                        "make routing ambiguous and NCCL fail"
-                    )
         return self
 
     @model_validator(mode="after")
@@ -202,9 +202,25 @@ class Lab(BaseModel):
     _pyinfra_names: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
-    def _cross_host_rules(self) -> Lab:
-        _check_cross_host(self.hosts)
+    def _cluster_rules(self) -> Lab:
+        for cluster in self.clusters:
+            cluster_rules.check(cluster)
         return self
+
+    @cached_property
+    def clusters(self) -> list[cluster_rules.Cluster]:
+        """The QSFP clusters, in inventory order (a host without QSFP interfaces is in none)."""
+        return cluster_rules.clusters_of(self.hosts)
+
+    def cluster(self, name: str) -> cluster_rules.Cluster:
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        raise KeyError(name)
+
+    def cluster_of(self, host_name: str) -> cluster_rules.Cluster | None:
+        """The cluster of host ``host_name``, or None for a standalone host."""
+        return next((c for c in self.clusters if host_name in c.names), None)
 
     def host(self, name: str) -> HostConfig:
         for host in self.hosts:
@@ -215,50 +231,6 @@ class Lab(BaseModel):
     def name_of(self, pyinfra_name: str) -> str:
         """The inventory name of the host pyinfra calls ``pyinfra_name``."""
         return self._pyinfra_names.get(pyinfra_name, pyinfra_name)
-
-
-class CrossHostError(ValueError):
-    def __init__(self, host: str, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.host, self.field = host, field
-
-
-def _check_cross_host(hosts: list[HostConfig]) -> None:
-    with_links = [h for h in hosts if h.qsfp_interfaces]
-    if not with_links:
-        return
-    first = with_links[0]
-    lab_users = {h.lab_user for h in hosts}
-    if len(lab_users) > 1:
-        other = next(h for h in hosts if h.lab_user != hosts[0].lab_user)
-        raise CrossHostError(
-            other.name, "lab_user",
-            f"{other.lab_user} differs from {hosts[0].name}'s {hosts[0].lab_user}; "
-            "multi-node needs the same user name on every node",
-        )
-    planned = [i.name for i in first.qsfp_interfaces]
-    seen: dict[ipaddress.IPv4Address, str] = {}
-    for host in with_links:
-        names = [i.name for i in host.qsfp_interfaces]
-        if sorted(names) != sorted(planned):
-            raise CrossHostError(
-                host.name, "qsfp_interfaces",
-                f"uses {', '.join(names)} but {first.name} uses {', '.join(planned)}; "
-                "use the same physical port on every node",
-            )
-        for index, iface in enumerate(host.qsfp_interfaces):
-            field = f"qsfp_interfaces[{index}].address"
-            if iface.address.ip in seen:
-                raise CrossHostError(host.name, field,
-                                     f"{iface.address.ip} is already used by {seen[iface.address.ip]}")
-            seen[iface.address.ip] = f"{host.name} ({iface.name})"
-            peer = first.qsfp_interfaces[planned.index(iface.name)]
-            if iface.address.network != peer.address.network:
-                raise CrossHostError(
-                    host.name, field,
-                    f"{iface.address} is not in {peer.address.network}, the subnet of "
-                    f"{first.name}'s {iface.name}; each link's two ends must share one subnet",
-                )
 
 
 def _format_pydantic(host: str, error: ValidationError) -> str:
@@ -291,8 +263,8 @@ def validate_hosts(hosts: Iterable[tuple[str, Mapping[str, Any]]], knob_defaults
         return Lab.model_validate({"hosts": configs}, context=context)
     except ValidationError as error:
         cause = error.errors()[0].get("ctx", {}).get("error")
-        if isinstance(cause, CrossHostError):
-            raise InventoryError(f"{source} is invalid:\nhost {cause.host}: {cause}") from None
+        if isinstance(cause, cluster_rules.ClusterError):
+            raise InventoryError(f"{source} is invalid:\n{cause}") from None
         raise InventoryError(f"{source} is invalid:\n{error}") from None
 
 

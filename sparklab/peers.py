@@ -1,4 +1,5 @@
-"""The whole lab as seen from one host's deploy: its peers and their QSFP addresses."""
+"""The lab as seen from one host's deploy: its cluster, and the peers in it by the QSFP addresses this host
+reaches them on."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 
 from pyinfra import host
 
+from sparklab.clusters import Cluster
 from sparklab.inventory import HostConfig, current_lab
 
 
@@ -25,15 +27,20 @@ class Node:
                 for i, address in enumerate(self.addresses)]
 
 
+def this_cluster() -> Cluster | None:
+    """The cluster of the host being deployed, or None for a standalone host."""
+    lab = current_lab()
+    return lab.cluster_of(lab.name_of(host.name))
+
+
 def nodes() -> list[Node]:
-    """Every host of the inventory with QSFP interfaces, in inventory order."""
-    return [Node(h.name, tuple(str(i.address.ip) for i in h.qsfp_interfaces))
-            for h in current_lab().hosts if h.qsfp_interfaces]
-
-
-def this_node() -> Node | None:
-    name = current_lab().name_of(host.name)
-    return next((n for n in nodes() if n.name == name), None)
+    """The nodes of this host's cluster in inventory order ([] for a standalone host), each with the addresses
+    this host reaches it on: all of a peer's on a pair or a switch, the cable's between them on a ring."""
+    cluster = this_cluster()
+    if cluster is None:
+        return []
+    me = current_host()
+    return [Node(h.name, cluster.addresses_seen_from(me, h)) for h in cluster.hosts]
 
 
 def current_host() -> HostConfig:

@@ -1,13 +1,15 @@
-"""An inventory's nodes as the launcher needs them: SSH settings, first QSFP interface, the knobs it reads.
+"""One cluster of an inventory as the launcher needs it: per node its SSH settings, the interface and address its
+ranks talk on, its communication variables, and the knobs the launcher reads.
 
-The inventory is loaded in a child process (``python -m distributed.launch.cluster FILE`` prints its hosts as
-JSON, see ``sparklab.toolcli``). Knobs are resolved there, each host's data else its role's default, so this
-package never reads a role's defaults itself.
+The inventory is loaded in a child process (``python -m distributed.launch.cluster FILE`` prints its clusters as
+JSON, see ``sparklab.toolcli``). Knobs are resolved there, each host's data else its role's default (the NCCL
+pass mark else the cluster topology's), so this package never reads a role's defaults itself.
 """
 
 from dataclasses import dataclass
 
 from sparklab import hub
+from sparklab.interconnect import node_env
 from sparklab.toolcli import UsageError, load_inventory_hosts, serve_inventory_hosts
 
 # The knobs the launcher reads: the distributed_env role's, the NCCL role's install paths, the Hub mirror.
@@ -25,8 +27,9 @@ class Node:
     name: str
     ssh: dict
     lab_user: str
-    iface: str  # first QSFP interface: every rank's traffic goes over it
-    address: str  # that interface's IPv4 address
+    iface: str  # the interface the ranks' sockets use (the first QSFP one; a ring's management interface)
+    address: str  # where the other nodes reach this one (its address there; a ring node's SSH host name)
+    env: dict  # NCCL, UCX, Open MPI and gloo variables (sparklab.interconnect.node_env)
     knobs: dict  # SETTINGS, defaults filled in
 
     def knob(self, key: str):
@@ -43,38 +46,59 @@ class Node:
         return None if self.ssh.get("ssh_user") == self.lab_user else self.lab_user
 
 
-def hosts_of(lab) -> list[dict]:
-    """Plain data of a validated lab: what ``nodes_from_hosts`` needs."""
-    return [{"name": h.name, "ssh": h.ssh, "lab_user": h.lab_user,
-             "qsfp": [[i.name, str(i.address.ip)] for i in h.qsfp_interfaces],
-             "knobs": {key: h.setting(key) for key in SETTINGS}} for h in lab.hosts]
+def _node(cluster, host) -> dict:
+    qsfp = host.qsfp_interfaces
+    env = node_env(cluster.topology, [i.name for i in qsfp], host.mgmt_interface)
+    on_management = cluster.topology.sockets_on_management
+    knobs = {key: host.setting(key) for key in SETTINGS}
+    if knobs["distributed_nccl_threshold_gbps"] is None:
+        knobs["distributed_nccl_threshold_gbps"] = cluster.topology.nccl_threshold_gbps
+    return {"name": host.name, "ssh": host.ssh, "lab_user": host.lab_user,
+            "iface": host.mgmt_interface if on_management else qsfp[0].name,
+            "address": host.ssh["ssh_hostname"] if on_management else str(qsfp[0].address.ip),
+            "env": env, "knobs": knobs}
 
 
-def nodes_from_hosts(hosts: list[dict], only: list[str] | None = None) -> list[Node]:
-    missing = sorted(set(only or ()) - {h["name"] for h in hosts})
-    if missing:
-        known = ", ".join(h["name"] for h in hosts)
-        raise UsageError(f"no host {missing[0]} in the inventory (hosts: {known})")
-    nodes = []
-    for host in hosts:
-        if only and host["name"] not in only:
-            continue
-        if not host["qsfp"]:
-            raise UsageError(f"host {host['name']}: no qsfp_interfaces in the inventory; "
-                             "distributed runs need the link")
-        iface, address = host["qsfp"][0]
-        nodes.append(Node(host["name"], host["ssh"], host["lab_user"], iface, address, host["knobs"]))
-    if not nodes:
-        raise UsageError("the inventory has no hosts")
-    return nodes
+def hosts_of(lab) -> dict:
+    """Plain data of a validated lab: its clusters (what ``nodes_from_clusters`` needs) and standalone hosts."""
+    return {"clusters": [{"name": c.name, "topology": c.topology.name, "nodes": [_node(c, h) for h in c.hosts]}
+                         for c in lab.clusters],
+            "standalone": [h.name for h in lab.hosts if lab.cluster_of(h.name) is None]}
 
 
-def nodes_from_lab(lab, only: list[str] | None = None) -> list[Node]:
-    return nodes_from_hosts(hosts_of(lab), only)
+def _pick(clusters: list[dict], name: str | None) -> dict:
+    names = ", ".join(c["name"] for c in clusters)
+    if name is not None:
+        for cluster in clusters:
+            if cluster["name"] == name:
+                return cluster
+        raise UsageError(f"no cluster {name} in the inventory (clusters: {names or 'none'})")
+    if len(clusters) == 1:
+        return clusters[0]
+    if not clusters:
+        raise UsageError("the inventory has no hosts with qsfp_interfaces; distributed runs need the link")
+    raise UsageError(f"the inventory has {len(clusters)} clusters ({names}); pick one with --cluster NAME")
 
 
-def nodes_from_inventory(path: str, only: list[str] | None = None) -> list[Node]:
-    return nodes_from_hosts(load_inventory_hosts("distributed.launch.cluster", path), only)
+def nodes_from_clusters(inventory: dict, only: list[str] | None = None, cluster: str | None = None) -> list[Node]:
+    """The nodes of one cluster: ``cluster``, else the inventory's only one; limited to ``only`` hosts."""
+    chosen = _pick(inventory["clusters"], cluster)
+    members = [n["name"] for n in chosen["nodes"]]
+    for name in only or ():
+        if name not in members:
+            where = ("is standalone (no qsfp_interfaces)" if name in inventory["standalone"] else
+                     "is not in it" if any(name in [n["name"] for n in c["nodes"]] for c in inventory["clusters"])
+                     else "is not in the inventory")
+            raise UsageError(f"host {name} {where}; cluster {chosen['name']} has {', '.join(members)}")
+    return [Node(**n) for n in chosen["nodes"] if not only or n["name"] in only]
+
+
+def nodes_from_lab(lab, only: list[str] | None = None, cluster: str | None = None) -> list[Node]:
+    return nodes_from_clusters(hosts_of(lab), only, cluster)
+
+
+def nodes_from_inventory(path: str, only: list[str] | None = None, cluster: str | None = None) -> list[Node]:
+    return nodes_from_clusters(load_inventory_hosts("distributed.launch.cluster", path), only, cluster)
 
 
 if __name__ == "__main__":

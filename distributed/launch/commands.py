@@ -5,8 +5,6 @@ Pure functions of their arguments, so the unit tests can pin every flag.
 
 import shlex
 
-from sparklab.interconnect import interface_env
-
 # NVIDIA's "NCCL for Two Sparks" playbook: mpirun reaches the other node over ssh without host key prompts.
 NVIDIA_RSH_AGENT = "ssh -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"
 # Debian's and Ubuntu's default PATH, behind a venv's bin/ in host mode.
@@ -15,10 +13,10 @@ SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DOCKER_FLAGS = ["--network", "host", "--ipc=host", "--ulimit", "memlock=-1", "--ulimit", "stack=67108864"]
 
 
-def comm_env(iface: str, master_addr: str, master_port: int, omp_threads: int) -> dict[str, str]:
-    """Every rank's communication environment: all traffic on ``iface``, rendezvous at ``master_addr``."""
+def comm_env(links: dict[str, str], master_addr: str, master_port: int, omp_threads: int) -> dict[str, str]:
+    """Every rank's communication environment: the interface variables ``links``, rendezvous at ``master_addr``."""
     return {
-        **interface_env(iface),
+        **links,
         "MASTER_ADDR": master_addr,
         "MASTER_PORT": str(master_port),
         "OMP_NUM_THREADS": str(omp_threads),

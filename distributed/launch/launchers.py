@@ -14,6 +14,7 @@ import time
 
 from distributed.launch import commands
 from distributed.launch.jobs import Job
+from sparklab.interconnect import interface_env
 from sparklab.toolcli import UsageError, free_port
 
 
@@ -23,7 +24,7 @@ def run_id() -> str:
 
 def local_jobs(worker: list[str], nproc: int, launcher: str, timeout_s: int) -> list[Job]:
     port = free_port()
-    env = commands.comm_env("lo", "127.0.0.1", port, int(os.environ.get("OMP_NUM_THREADS", "1")))
+    env = commands.comm_env(interface_env("lo"), "127.0.0.1", port, int(os.environ.get("OMP_NUM_THREADS", "1")))
     if launcher == "mpirun":
         program = [sys.executable, "-m", "distributed.worker", *worker]
         argv = commands.mpirun_argv(nproc, None, None, list(env), program, allow_root=os.geteuid() == 0,
@@ -35,7 +36,7 @@ def local_jobs(worker: list[str], nproc: int, launcher: str, timeout_s: int) -> 
 
 
 def _node_env(node, first) -> dict[str, str]:
-    return {**commands.comm_env(node.iface, first.address, first.knob("master_port"), node.knob("omp_num_threads")),
+    return {**commands.comm_env(node.env, first.address, first.knob("master_port"), node.knob("omp_num_threads")),
             **node.hub_env}
 
 

@@ -32,8 +32,8 @@ def binary_argv(tests_dir: str, test: str, min_bytes: int, max_bytes: int, facto
     return argv + (["-J", json_path] if json_path else [])
 
 
-def nccl_env(iface: str, library_path: str) -> dict[str, str]:
-    return {"LD_LIBRARY_PATH": library_path, **interface_env(iface)}
+def nccl_env(links: dict[str, str], library_path: str) -> dict[str, str]:
+    return {"LD_LIBRARY_PATH": library_path, **links}
 
 
 def deb_arch(node=None) -> str:
@@ -53,10 +53,10 @@ def deb_arch(node=None) -> str:
 
 
 def inventory_job(nodes: list, binary: list[str], library_path: str, nproc: int = 1) -> Job:
-    """``nproc`` ranks per node (one per Spark), -H with the QSFP addresses, mpirun started on the first node
-    as the lab user."""
+    """``nproc`` ranks per node (one per Spark), -H with the nodes' addresses (QSFP; a ring's management ones, as
+    NVIDIA's cluster script does), mpirun started on the first node as the lab user."""
     first = nodes[0]
-    env = nccl_env(first.iface, library_path)
+    env = nccl_env(first.env, library_path)
     runs_as = first.mpi_user or first.ssh.get("ssh_user")
     hosts = [f"{node.address}:{nproc}" for node in nodes]
     argv = commands.mpirun_argv(len(nodes) * nproc, hosts, None, list(env), binary,
@@ -65,7 +65,7 @@ def inventory_job(nodes: list, binary: list[str], library_path: str, nproc: int 
 
 
 def local_job(nproc: int, binary: list[str], library_path: str) -> Job:
-    env = nccl_env("lo", library_path)
+    env = nccl_env(interface_env("lo"), library_path)
     argv = commands.mpirun_argv(nproc, None, None, list(env), binary, allow_root=os.geteuid() == 0,
                                 rsh_agent=None)
     return Job("localhost", argv=argv, env=env)

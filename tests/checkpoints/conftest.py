@@ -18,7 +18,8 @@ from sparklab.engine_instances import instances_of
 from sparklab.inventory import load_lab
 from sparklab.sshconfig import ssh_config_text
 
-# Items that need the pair are checked once per lab and reported in this column.
+# Items about the whole inventory are reported in this column; items checked once per cluster (they need the
+# nodes together) in a column named after the cluster (an inventory's unnamed cluster is "lab" too).
 LAB_COLUMN = "lab"
 # Parameters that make one item per engine or per lab (the host is the column).
 PER_ITEM = ("engine", "rag_lab", "track_lab", "strategy", "env", "finetune_env")
@@ -62,6 +63,9 @@ def pytest_generate_tests(metafunc):
     if "spark" in metafunc.fixturenames:
         names = [h.name for h in lab.hosts]
         metafunc.parametrize("spark", names, indirect=True, ids=names, scope="module")
+    if "cluster" in metafunc.fixturenames:  # once per QSFP cluster; one N/A item when the inventory has none
+        names = [c.name for c in lab.clusters] or [None]
+        metafunc.parametrize("cluster", names, indirect=True, ids=[n or LAB_COLUMN for n in names], scope="module")
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +87,14 @@ def host(request, spark):
 
 @pytest.fixture(scope="session")
 def lab(request):
-    """The whole inventory, for items checked once per lab (they need the pair)."""
+    """The whole inventory, for items checked once per lab."""
     return request.config._spark_lab
+
+
+@pytest.fixture(scope="module")
+def cluster(request):
+    """The QSFP cluster under check (sparklab.clusters.Cluster), or None when the inventory has none."""
+    return request.config._spark_lab.cluster(request.param) if request.param else None
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +115,7 @@ def pytest_runtest_makereport(item, call):
         return
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         params = getattr(getattr(item, "callspec", None), "params", {})
-        spark = params.get("spark", LAB_COLUMN)
+        spark = params.get("spark") or params.get("cluster") or LAB_COLUMN
         name = item.originalname + "".join(f"[{params[key]}]" for key in PER_ITEM if key in params)
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -130,8 +140,8 @@ def pytest_terminal_summary(terminalreporter, config):
     if not results:
         return
     hosts = [h.name for h in config._spark_lab.hosts]
-    if any(LAB_COLUMN in by_host for by_host in results.values()):
-        hosts.append(LAB_COLUMN)
+    hosts += [column for column in dict.fromkeys([LAB_COLUMN, *(c.name for c in config._spark_lab.clusters)])
+              if any(column in by_host for by_host in results.values())]
     terminalreporter.section("checkpoint items per host")
     width = max(len(n) for n in results)
     for name, by_host in results.items():

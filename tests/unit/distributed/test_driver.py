@@ -10,6 +10,7 @@ from typing import get_type_hints
 
 import pytest
 
+from distributed.driver import main
 from distributed.results import NcclRun, NcclTestsResult, Verdict
 
 REPO = Path(__file__).resolve().parents[3]
@@ -69,3 +70,10 @@ def test_json_output_is_judged(tmp_path):
 def test_missing_binary_is_an_environment_error(tmp_path):
     done, result = nccl_tests(tmp_path, tmp_path / "nowhere")
     assert done.returncode == 2 and result["status"] == "error"
+
+
+def test_cluster_without_an_inventory_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["collectives", "--cluster", "pair-a"])
+    assert exited.value.code == 2
+    assert "--cluster needs --inventory" in capsys.readouterr().err

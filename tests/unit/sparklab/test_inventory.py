@@ -28,7 +28,8 @@ def error_of(hosts) -> str:
     return str(caught.value)
 
 
-@pytest.mark.parametrize("inventory", ["one_spark.py", "two_sparks.py", "sim_lab.py"])
+@pytest.mark.parametrize("inventory", ["one_spark.py", "two_sparks.py", "sim_lab.py", "classroom.py",
+                                       "three_sparks_ring.py", "four_sparks_switch.py"])
 def test_shipped_inventories_are_valid(inventory):
     lab = load_lab(REPO / "inventories" / inventory)
     assert lab.hosts and all(h.lab_user for h in lab.hosts)
@@ -55,7 +56,7 @@ def test_two_sparks_is_nvidias_current_plan():
         ([host("a", qsfp_interfaces=[link("bad name!", "10.0.0.1/24")])], "host a: qsfp_interfaces[0].name"),
         (
             [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24"), link("e2", "10.0.0.2/24")])],
-            "host a: qsfp_interfaces[1].address: 10.0.0.2/24 shares a subnet with e1",
+            "cluster lab: host a: qsfp_interfaces[1].address: 10.0.0.2/24 shares a subnet with e1",
         ),
         (
             [host("a", mgmt_interface="e1", qsfp_interfaces=[link("e1", "10.0.0.1/24")])],
@@ -67,22 +68,22 @@ def test_two_sparks_is_nvidias_current_plan():
         (
             [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]),
              host("b", qsfp_interfaces=[link("e2", "10.0.0.2/24")])],
-            "host b: qsfp_interfaces: uses e2 but a uses e1; use the same physical port",
+            "cluster lab: host b: qsfp_interfaces: uses e2 but a uses e1; use the same physical ports",
         ),
         (
             [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]),
              host("b", qsfp_interfaces=[link("e1", "10.0.1.2/24")])],
-            "host b: qsfp_interfaces[0].address: 10.0.1.2/24 is not in 10.0.0.0/24",
+            "cluster lab: host a: qsfp_interfaces[0].address: subnet 10.0.0.0/24 has no other end",
         ),
         (
             [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]),
              host("b", qsfp_interfaces=[link("e1", "10.0.0.1/24")])],
-            "host b: qsfp_interfaces[0].address: 10.0.0.1 is already used by a (e1)",
+            "cluster lab: host b: qsfp_interfaces[0].address: 10.0.0.1 is already used by a (e1)",
         ),
         (
             [host("a", qsfp_interfaces=[link("e1", "10.0.0.1/24")]),
              ("b", {"lab_user": "other", "qsfp_interfaces": [link("e1", "10.0.0.2/24")]})],
-            "host b: lab_user: other differs from a's nvidia",
+            "cluster lab: host b: lab_user: other differs from a's nvidia",
         ),
     ],
 )

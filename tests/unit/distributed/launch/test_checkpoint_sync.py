@@ -19,7 +19,7 @@ class LocalRemote:
 
 
 def _node(name: str, path: Path) -> Node:
-    return Node(name, {"ssh_hostname": name}, "student", "enp1s0f0np0", "192.168.100.10",
+    return Node(name, {"ssh_hostname": name}, "student", "enp1s0f0np0", "192.168.100.10", {},
                 {"distributed_path": str(path)})
 
 

@@ -59,6 +59,6 @@ def test_a_missing_program_is_an_environment_error():
 
 def test_an_unreachable_host_is_an_environment_error():
     ssh = {"ssh_hostname": "127.0.0.1", "ssh_port": 9, "ssh_user": "nobody"}
-    node = Node("spark-x", ssh, "nobody", "lo", "127.0.0.1", {})
+    node = Node("spark-x", ssh, "nobody", "lo", "127.0.0.1", {}, {})
     outcome = run_jobs([Job("spark-x", command="true", node=node)], 60, collect()[1])
     assert outcome.unreachable and outcome.error.startswith("ssh to 127.0.0.1:")
