@@ -11,7 +11,7 @@ DEFAULT_HOSTS = 2
 MAX_HOSTS = 50
 
 MGMT_BRIDGE = "splab-mgmt"
-QSFP_BRIDGE = "splab-qsfp"
+QSFP_BRIDGE = "splab-qsfp"          # a switch's (and the default lab's) one QSFP bridge
 MGMT_NET = "10.99.0"
 MGMT_PREFIX = 24
 LAB_ADDR = f"{MGMT_NET}.1"          # the VM on the management bridge; every lab service binds here only
@@ -42,16 +42,6 @@ class Host:
         return f"{MGMT_NET}.{10 + self.index}"
 
     @property
-    def qsfp_address(self) -> str:
-        """Address the level-6 role plans for qsfp0 (simlab itself leaves qsfp0 unaddressed)."""
-        return f"{QSFP_NET}.{9 + self.index}/24"
-
-    @property
-    def qsfp_hostside(self) -> str:
-        """VM-side name of the qsfp0 veth (at most 15 characters)."""
-        return f"{LINK_PREFIX}q{self.index}"
-
-    @property
     def mgmt_hostside(self) -> str:
         """VM-side name nspawn gives the host0 veth (vb- + machine name, cut to 15)."""
         return f"vb-{self.name}"[:15]
@@ -65,6 +55,82 @@ def hosts(n: int) -> list[Host]:
     if not 1 <= n <= MAX_HOSTS:
         raise ValueError(f"number of hosts must be 1..{MAX_HOSTS}, got {n}")
     return [Host(i) for i in range(1, n + 1)]
+
+
+@dataclass(frozen=True)
+class Nic:
+    """A QSFP stand-in NIC: one veth, its host end named like the real interface, its VM end on a bridge (a
+    cable's, or the switch's). simlab leaves it unaddressed: the level-6 role plans ``address``."""
+    host: Host
+    inside: str                     # the interface's name in the host
+    slot: int                       # 0, 1: which of the host's stand-in NICs
+    bridge: str
+    address: str
+
+    @property
+    def hostside(self) -> str:
+        """VM-side name of the veth (at most 15 characters)."""
+        return f"{LINK_PREFIX}q{self.host.index}" + (f"n{self.slot}" if self.slot else "")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What `simlab up --topology SPEC` builds: the hosts, their QSFP stand-in NICs, the bridges, and the cluster
+    (name, topology) each host's inventory entry names (None: no `cluster` key, or standalone)."""
+    spec: str
+    hosts: tuple[Host, ...]
+    nics: tuple[Nic, ...]
+    clusters: tuple[tuple[Host, str, str], ...] = ()
+
+    def nics_of(self, host: Host) -> list[Nic]:
+        return [n for n in self.nics if n.host == host]
+
+    def cluster_of(self, host: Host) -> tuple[str, str] | None:
+        return next(((name, topology) for h, name, topology in self.clusters if h == host), None)
+
+    @property
+    def bridges(self) -> list[str]:
+        return list(dict.fromkeys(n.bridge for n in self.nics))
+
+
+# NVIDIA's ring (connect-three-sparks) on its first logical interface per port: host N's port 0 is cabled to host
+# N+1's port 1, one /24 per cable, host -> (port 0 address, port 1 address).
+RING_PORTS = ("enp1s0f0np0", "enp1s0f1np1")
+RING = {1: ("192.168.0.1/24", "192.168.2.1/24"), 2: ("192.168.4.1/24", "192.168.0.2/24"),
+        3: ("192.168.2.2/24", "192.168.4.2/24")}
+TOPOLOGY_HELP = ("switch:N (N hosts on one QSFP bridge; 2 is a pair), ring (NVIDIA's ring of three, a bridge "
+                 "per cable, two QSFP NICs per host), classroom:S+P (S standalone hosts, then P pairs, each pair on "
+                 "its own bridge with NVIDIA's 192.168.100.10/.11)")
+
+
+def layout(spec: str) -> Layout:
+    """The lab a topology spec describes (TOPOLOGY_HELP); ValueError naming the spec when it is not one."""
+    kind, _, arg = spec.partition(":")
+    try:
+        if kind == "switch":
+            hs = hosts(int(arg))
+            nics = () if len(hs) == 1 else tuple(Nic(h, "qsfp0", 0, QSFP_BRIDGE, f"{QSFP_NET}.{9 + h.index}/24")
+                                                 for h in hs)
+            return Layout(spec, tuple(hs), nics)
+        if kind == "ring" and not arg:
+            hs = hosts(3)
+            nics = tuple(Nic(h, RING_PORTS[port], port, f"{LINK_PREFIX}ring{(h.index - port - 1) % 3 + 1}",
+                             RING[h.index][port]) for h in hs for port in (0, 1))
+            return Layout(spec, tuple(hs), nics, tuple((h, "ring", "ring") for h in hs))
+        if kind == "classroom":
+            standalone, _, pairs = arg.partition("+")
+            s, p = int(standalone), int(pairs)
+            if s < 0 or p < 1:
+                raise ValueError
+            hs = hosts(s + 2 * p)
+            paired = hs[s:]
+            nics = tuple(Nic(h, "qsfp0", 0, f"{LINK_PREFIX}pair{i // 2 + 1}", f"{QSFP_NET}.{10 + i % 2}/24")
+                         for i, h in enumerate(paired))
+            return Layout(spec, tuple(hs), nics, tuple((h, f"pair-{i // 2 + 1}", "pair") for i, h in enumerate(paired)))
+    except ValueError as error:
+        if "number of hosts" in str(error):
+            raise ValueError(f"topology {spec!r}: {error}") from None
+    raise ValueError(f"topology {spec!r}: expected {TOPOLOGY_HELP}")
 
 
 def default_host_count(env: dict | None = None) -> int:

@@ -39,7 +39,7 @@ def _host_key(host: Host) -> tuple[str, str]:
         return key.read_text(), Path(d, "key.pub").read_text()
 
 
-def prepare(paths: Paths, host: Host, authorized_key: str) -> str:
+def prepare(paths: Paths, host: Host, nics: list[config.Nic], authorized_key: str) -> str:
     """Fresh overlay with the host's identity written in; returns its known_hosts line."""
     hp = host_paths(paths, host)
     cleanup(paths, host)
@@ -49,18 +49,19 @@ def prepare(paths: Paths, host: Host, authorized_key: str) -> str:
          f"lowerdir={paths.rootfs},upperdir={hp.upper},workdir={hp.work}", str(hp.merged)], quiet=True)
     key, pub = _host_key(host)
     (hp.merged / "root/.ssh").mkdir(mode=0o700, exist_ok=True)
-    rootfs.write_files(hp.merged, render.host_files(host, uuid.uuid4().hex, key, pub, authorized_key))
+    rootfs.write_files(hp.merged, render.host_files(host, nics, uuid.uuid4().hex, key, pub, authorized_key))
     return render.known_hosts_line(host, pub)
 
 
-def boot(paths: Paths, host: Host) -> int:
+def boot(paths: Paths, host: Host, nics: list[config.Nic]) -> int:
     hp = host_paths(paths, host)
     dirs = cgroups.create(host.cgroup_leaf)
     hp.cgroups_file.write_text(json.dumps(dirs, indent=1) + "\n")
-    argv = render.nspawn_argv(host, hp.merged, hp.docker)
+    argv = render.nspawn_argv(host, nics, hp.merged, hp.docker)
     pid = spawn(argv, hp.pidfile, hp.console_log, preexec_fn=lambda: cgroups.enter(dirs))
     log(f"{host.name}: systemd-nspawn pid {pid}")
-    net.attach_qsfp(host)
+    for nic in nics:
+        net.attach_qsfp(nic)
     return pid
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import cgroups, config, net, rootfs, services
 from . import hosts as hostmod
 from .config import Host, Paths
-from .procs import find, log
+from .procs import find, log, stop
 
 VM_TOOLS = ("ip", "ss", "mount", "umount", "chroot", "tar", "debootstrap", "systemd-nspawn", "apt-cacher-ng",
             "docker-registry", "ssh", "ssh-keygen")
@@ -44,9 +44,10 @@ def _read_lab(paths: Paths) -> dict:
         return {}
 
 
-def _healthy(paths: Paths, hosts: list[Host]) -> bool:
+def _healthy(paths: Paths, layout: config.Layout) -> bool:
     lab = _read_lab(paths)
-    if lab.get("hosts") != len(hosts) or lab.get("recipe") != rootfs.recipe_hash():
+    hosts = layout.hosts
+    if lab.get("topology") != layout.spec or lab.get("recipe") != rootfs.recipe_hash():
         return False
     if not all(services.running(s, paths) and services.port_open(s.port) for s in services.ALL):
         return False
@@ -70,16 +71,18 @@ def summary(paths: Paths, hosts: list[Host], states: dict[Host, str]) -> str:
     return "\n".join(lines)
 
 
-def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
-    """Bring the lab up with N hosts. A healthy lab with the same N and recipe is left as it is;
-    anything else (other N, stale state after a reboot, a dead host) is torn down and re-created."""
+def up(spec: str, timeout: float = 180.0, paths: Paths | None = None) -> str:
+    """Bring the lab up in the topology ``spec`` (config.TOPOLOGY_HELP). A healthy lab of the same topology and
+    recipe is left as it is; anything else (another topology, stale state after a reboot, a dead host) is torn
+    down and re-created."""
     paths = paths or Paths.from_env()
     preflight()
-    hosts = config.hosts(n)
+    layout = config.layout(spec)
+    hosts, n = list(layout.hosts), len(layout.hosts)
     with locked(paths):
         _ensure_lab_secrets(paths)  # a lab made before a stand-in was added gets it too
-        if _healthy(paths, hosts):
-            log(f"lab already up with {n} hosts: hosts left as they are, mirror refreshed")
+        if _healthy(paths, layout):
+            log(f"lab already up as {spec}: hosts left as they are, mirror refreshed")
             _mirror(paths)
             return summary(paths, hosts, {h: "running" for h in hosts})
         if _read_lab(paths) or hostmod.all_nspawn_pids(paths) or net.lab_links() or \
@@ -88,7 +91,7 @@ def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
             _down(paths)
         t0 = time.monotonic()
         authorized_key = hostmod.ensure_client_key(paths)
-        net.ensure_bridges()
+        net.ensure_bridges(layout.bridges)
         services.start(services.ACNG, paths)
         how = rootfs.ensure(paths)
         log(f"rootfs ready ({how}) at {time.monotonic() - t0:.1f}s")
@@ -98,19 +101,48 @@ def up(n: int, timeout: float = 180.0, paths: Paths | None = None) -> str:
         services.start(services.HTTP, paths)
         services.start(services.HF_HUB, paths)
         paths.hosts_dir.mkdir(parents=True, exist_ok=True)
-        lines = [hostmod.prepare(paths, h, authorized_key) for h in hosts]
+        lines = [hostmod.prepare(paths, h, layout.nics_of(h), authorized_key) for h in hosts]
         tmp = paths.known_hosts.with_suffix(".tmp")
         tmp.write_text("".join(lines))
         os.replace(tmp, paths.known_hosts)
-        paths.lab_file.write_text(json.dumps({"hosts": n, "recipe": rootfs.recipe_hash(),
+        paths.lab_file.write_text(json.dumps({"hosts": n, "topology": spec, "recipe": rootfs.recipe_hash(),
                                               "created": time.strftime("%Y-%m-%dT%H:%M:%S")}) + "\n")
         t1 = time.monotonic()
         for h in hosts:
-            hostmod.boot(paths, h)
+            hostmod.boot(paths, h, layout.nics_of(h))
         states = hostmod.wait_ready(paths, hosts, timeout)
         log(f"{n} hosts running {time.monotonic() - t1:.1f}s after boot; "
             f"lab up in {time.monotonic() - t0:.1f}s")
         return summary(paths, hosts, states)
+
+
+def rebuild(name: str, timeout: float = 180.0, paths: Paths | None = None) -> str:
+    """Re-image one host of the running lab, as an instructor re-images a Spark: stopped, a fresh root filesystem
+    (nothing deployed, an empty Docker), new SSH host keys, the same name, addresses and NICs. The operator's
+    known_hosts gets the new key; the other hosts are untouched (their SSH mesh still holds the old key)."""
+    paths = paths or Paths.from_env()
+    preflight()
+    with locked(paths):
+        spec = _read_lab(paths).get("topology")
+        if not spec:
+            raise RuntimeError("no lab is up: run `python -m simlab up` first")
+        layout = config.layout(spec)
+        host = next((h for h in layout.hosts if h.name == name), None)
+        if host is None:
+            raise ValueError(f"no host {name} in the lab ({', '.join(h.name for h in layout.hosts)})")
+        t0 = time.monotonic()
+        stop(hostmod.nspawn_pids(paths, host), grace=10.0, second_term_after=20.0)
+        hostmod.cleanup(paths, host)
+        line = hostmod.prepare(paths, host, layout.nics_of(host), hostmod.ensure_client_key(paths))
+        others = [kept for kept in paths.known_hosts.read_text().splitlines(keepends=True)
+                  if not kept.startswith(f"{host.mgmt_ip},")]
+        tmp = paths.known_hosts.with_suffix(".tmp")
+        tmp.write_text("".join(others) + line)
+        os.replace(tmp, paths.known_hosts)
+        hostmod.boot(paths, host, layout.nics_of(host))
+        states = hostmod.wait_ready(paths, [host], timeout)
+        log(f"{name} re-imaged and running in {time.monotonic() - t0:.1f}s")
+        return summary(paths, [host], states)
 
 
 def _ensure_lab_secrets(paths: Paths) -> None:
@@ -196,7 +228,9 @@ def status(paths: Paths | None = None) -> tuple[bool, str]:
     paths = paths or Paths.from_env()
     lines = []
     ok = True
-    for br in (config.MGMT_BRIDGE, config.QSFP_BRIDGE):
+    spec = _read_lab(paths).get("topology")
+    qsfp_bridges = config.layout(spec).bridges if spec else []
+    for br in (config.MGMT_BRIDGE, *qsfp_bridges):
         present = net.link_exists(br)
         ok &= present
         lines.append(f"bridge   {br:<14} {'up' if present else 'absent'}")

@@ -36,9 +36,16 @@ def _sysctl(key: str, value: str) -> None:
         pass
 
 
-def ensure_bridges() -> None:
-    """splab-mgmt with the VM's 10.99.0.1/24; splab-qsfp (MTU 9000) with no VM address."""
-    for br, mtu in ((config.MGMT_BRIDGE, None), (config.QSFP_BRIDGE, config.QSFP_MTU)):
+def bridges() -> list[str]:
+    out = subprocess.run(["ip", "-j", "link", "show", "type", "bridge"], check=True, capture_output=True,
+                         text=True).stdout
+    return [link["ifname"] for link in json.loads(out or "[]")]
+
+
+def ensure_bridges(qsfp_bridges: list[str]) -> None:
+    """splab-mgmt with the VM's 10.99.0.1/24; the QSFP bridges (a switch's, or one per cable; MTU 9000) with no VM
+    address."""
+    for br, mtu in ((config.MGMT_BRIDGE, None), *((b, config.QSFP_MTU) for b in qsfp_bridges)):
         if not link_exists(br):
             run(["ip", "link", "add", br, "type", "bridge"])
         # no IPv6 link-local noise on the lab bridges
@@ -59,17 +66,17 @@ def ensure_bridges() -> None:
         time.sleep(0.1)
 
 
-def attach_qsfp(host: config.Host, timeout: float = 20.0) -> None:
-    """Enslave the VM side of the host's qsfp0 veth (made by nspawn) to splab-qsfp with MTU 9000."""
+def attach_qsfp(nic: config.Nic, timeout: float = 20.0) -> None:
+    """Enslave the VM side of a QSFP stand-in veth (made by nspawn) to its bridge with MTU 9000."""
     deadline = time.monotonic() + timeout
-    while not link_exists(host.qsfp_hostside):
+    while not link_exists(nic.hostside):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{host.name}: nspawn did not create {host.qsfp_hostside} in {timeout:.0f}s")
+            raise RuntimeError(f"{nic.host.name}: nspawn did not create {nic.hostside} in {timeout:.0f}s")
         time.sleep(0.05)
-    _sysctl(f"net.ipv6.conf.{host.qsfp_hostside}.disable_ipv6", "1")
-    run(["ip", "link", "set", host.qsfp_hostside, "mtu", str(config.QSFP_MTU)])
-    run(["ip", "link", "set", host.qsfp_hostside, "master", config.QSFP_BRIDGE])
-    run(["ip", "link", "set", host.qsfp_hostside, "up"])
+    _sysctl(f"net.ipv6.conf.{nic.hostside}.disable_ipv6", "1")
+    run(["ip", "link", "set", nic.hostside, "mtu", str(config.QSFP_MTU)])
+    run(["ip", "link", "set", nic.hostside, "master", nic.bridge])
+    run(["ip", "link", "set", nic.hostside, "up"])
 
 
 def lab_links() -> list[str]:
@@ -78,6 +85,7 @@ def lab_links() -> list[str]:
 
 def delete_links() -> None:
     # veths first (they vanish with the host's network namespace anyway), bridges last
-    names = sorted(lab_links(), key=lambda n: n in (config.MGMT_BRIDGE, config.QSFP_BRIDGE))
+    lab_bridges = set(bridges())
+    names = sorted(lab_links(), key=lambda n: n in lab_bridges)
     for name in names:
         run(["ip", "link", "del", name], check=False, stderr=subprocess.DEVNULL)

@@ -150,16 +150,37 @@ class NetworkLinks(FactBase):
         return links
 
 
-class KnownHostNames(FactBase):
-    """Host names and addresses listed in a known_hosts file (unhashed entries)."""
+class KnownHostKeys(FactBase):
+    """Each name or address listed unhashed in a known_hosts file, and the keys (``type base64``) listed for it."""
 
-    default = set
+    default = dict
 
     def command(self, path: str) -> str:
-        return f"cut -d' ' -f1 {quote(path)} 2>/dev/null | tr ',' '\\n' || true"
+        return f"cut -d' ' -f1-3 {quote(path)} 2>/dev/null || true"
 
     def process(self, output):
-        return {line.strip() for line in output if line.strip()}
+        keys: dict[str, set[str]] = {}
+        for line in output:
+            parts = line.split()
+            if len(parts) == 3 and not parts[0].startswith(("#", "|", "@")):
+                for name in parts[0].split(","):
+                    keys.setdefault(name, set()).add(f"{parts[1]} {parts[2]}")
+        return keys
+
+
+class ScannedHostKeys(FactBase):
+    """The ed25519 host key each address answers with now (``ssh-keyscan`` from this host): a re-imaged peer has
+    a new one. An address that does not answer is absent."""
+
+    default = dict
+
+    def command(self, addresses: tuple[str, ...]) -> str:
+        scans = [f"ssh-keyscan -T 5 -t ed25519 {quote(a)} 2>/dev/null" for a in addresses]
+        return "; ".join([*scans, "true"])
+
+    def process(self, output):
+        found = (line.split() for line in output if line.strip() and not line.startswith("#"))
+        return {parts[0]: f"{parts[1]} {parts[2]}" for parts in found if len(parts) >= 3}
 
 
 class VenvPackages(FactBase):

@@ -8,7 +8,7 @@ from io import BytesIO, StringIO
 from pathlib import Path
 from shlex import quote
 
-from pyinfra import host
+from pyinfra import host, logger
 from pyinfra.api import FileUploadCommand, QuoteString, StringCommand, operation
 from pyinfra.facts.docker import DockerImage
 from pyinfra.facts.files import Directory, File, Sha256File
@@ -21,9 +21,10 @@ from sparklab.facts import (
     FileText,
     GitHead,
     GitRevision,
-    KnownHostNames,
+    KnownHostKeys,
     NetworkLinks,
     OllamaModels,
+    ScannedHostKeys,
     UserGroups,
     VenvPackages,
     normalize_pin,
@@ -103,17 +104,29 @@ def interfaces_present(names: list[str]):
 
 @operation()
 def peer_host_keys(known_hosts: str, owner: str, peers: list[tuple[list[str], str]]):
-    """Add each peer's ed25519 host key to ``known_hosts`` under all its names, once."""
-    listed = host.get_fact(KnownHostNames, path=known_hosts)
-    missing = [(aliases, address) for aliases, address in peers if not {address, *aliases} <= listed]
-    if not missing:
+    """Each peer's ed25519 host key in ``known_hosts`` under all its names, as the peer answers now: a peer that
+    was re-imaged (a new key) has its old entries removed first, so only what concerns it changes. A peer that
+    does not answer keeps what is listed, with a warning."""
+    listed = host.get_fact(KnownHostKeys, path=known_hosts)
+    scanned = host.get_fact(ScannedHostKeys, addresses=tuple(address for _, address in peers))
+    commands = []
+    for aliases, address in peers:
+        names, key = [address, *aliases], scanned.get(address)
+        if key is None:
+            logger.warning(f"[{host.name}] {address} ({aliases[0]}) did not answer ssh-keyscan: its host key is "
+                           "left as listed")
+            continue
+        if all({k for k in listed.get(name, ()) if k.startswith("ssh-ed25519 ")} == {key} for name in names):
+            continue
+        commands += [StringCommand("ssh-keygen -R", QuoteString(name), "-f", QuoteString(known_hosts),
+                                   ">/dev/null 2>&1") for name in names if name in listed]
+        commands.append(StringCommand("echo", QuoteString(f"{','.join(names)} {key}"), ">>",
+                                      QuoteString(known_hosts)))
+    if not commands:
         host.noop("every peer's host key is known")
         return
-    for aliases, address in missing:
-        yield StringCommand(
-            "ssh-keyscan -T 10 -t ed25519", QuoteString(address), "2>/dev/null",
-            "| sed", QuoteString(f"s/^[^ ]* /{','.join([address, *aliases])} /"), ">>", QuoteString(known_hosts),
-        )
+    yield from commands
+    yield StringCommand("rm -f", QuoteString(f"{known_hosts}.old"))  # ssh-keygen -R's backup
     yield StringCommand("chown", QuoteString(f"{owner}:{owner}"), QuoteString(known_hosts))
 
 

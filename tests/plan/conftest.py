@@ -7,7 +7,7 @@ import pytest
 os.environ.setdefault("PYINFRA_FAKE_DELAY", "0")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from planner import dgx_os_output, etc_release_output
+from planner import PEER_ADDRESSES, PEER_KEY, dgx_os_output, etc_release_output
 
 TEST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanTestKeyOnly plan@test"
 
@@ -25,6 +25,7 @@ def _dgx_os() -> dict[str, str]:
         "locale -a": "C\nC.utf8\nen_US.utf8",
         "uname -s": "Linux",
         "command -v useradd": "/usr/sbin/useradd",
+        "ssh-keyscan -T 5 -t ed25519": "\n".join(f"{address} {PEER_KEY}" for address in PEER_ADDRESSES),
     }
 
 
@@ -48,6 +49,7 @@ def plain_ubuntu():
         "locale -a": "C\nC.utf8",
         "uname -s": "Linux",
         "command -v useradd": "/usr/sbin/useradd",
+        "ssh-keyscan -T 5 -t ed25519": "\n".join(f"{address} {PEER_KEY}" for address in PEER_ADDRESSES),
     }
 
 

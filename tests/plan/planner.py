@@ -23,6 +23,10 @@ from sparklab.inventory import load_inventory, use_lab, validate_hosts
 
 REPO = Path(__file__).resolve().parents[2]
 DGX_OS = Path(__file__).resolve().parent / "dgx_os"
+# What `ssh-keyscan -t ed25519` prints for the peers of the example inventories (one test key for all).
+PEER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanTestPeerKey"
+PEER_ADDRESSES = [f"192.168.{net}.{node}" for net in range(6) for node in (1, 2)] + [
+    f"192.168.{net}.{node}" for net in (100, 101) for node in (1, 2, 3, 4, 10, 11)]
 
 
 @dataclass

@@ -6,7 +6,7 @@ import re
 import pytest
 from planner import fake_hosts_like, plan
 
-MULTINODE = "tests/plan/deploys/multinode.py"
+MULTINODE = "tests/integration/deploys/multinode.py"
 PROFILE = "Distributed environment | Communication interfaces for NCCL, UCX, Open MPI and gloo, and the Hub"
 
 

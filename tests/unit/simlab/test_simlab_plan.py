@@ -14,21 +14,57 @@ REPO = Path(__file__).resolve().parents[3]
 
 # ------------------------------------------------------------------------------------ address plan
 
+def _nics(layout):
+    return [(n.host.name, n.inside, n.bridge, n.address) for n in layout.nics]
+
+
 def test_address_plan_follows_the_lab_contract():
     h1, h2, h4 = config.Host(1), config.Host(2), config.Host(4)
-    assert (h1.name, h1.mgmt_ip, h1.qsfp_address) == ("spark-sim-1", "10.99.0.11", "192.168.100.10/24")
-    assert (h2.name, h2.mgmt_ip, h2.qsfp_address) == ("spark-sim-2", "10.99.0.12", "192.168.100.11/24")
-    assert h4.mgmt_ip == "10.99.0.14"
+    assert (h1.name, h1.mgmt_ip, h2.name, h2.mgmt_ip, h4.mgmt_ip) == (
+        "spark-sim-1", "10.99.0.11", "spark-sim-2", "10.99.0.12", "10.99.0.14")
+    assert _nics(config.layout("switch:2")) == [("spark-sim-1", "qsfp0", "splab-qsfp", "192.168.100.10/24"),
+                                                ("spark-sim-2", "qsfp0", "splab-qsfp", "192.168.100.11/24")]
     assert config.LAB_ADDR == "10.99.0.1"
     assert (config.MGMT_BRIDGE, config.QSFP_BRIDGE) == ("splab-mgmt", "splab-qsfp")
 
 
+def test_ring_has_a_bridge_per_cable_and_two_nics_a_host_on_nvidias_subnets():
+    ring = config.layout("ring")
+    assert _nics(ring) == [
+        ("spark-sim-1", "enp1s0f0np0", "splab-ring1", "192.168.0.1/24"),
+        ("spark-sim-1", "enp1s0f1np1", "splab-ring3", "192.168.2.1/24"),
+        ("spark-sim-2", "enp1s0f0np0", "splab-ring2", "192.168.4.1/24"),
+        ("spark-sim-2", "enp1s0f1np1", "splab-ring1", "192.168.0.2/24"),
+        ("spark-sim-3", "enp1s0f0np0", "splab-ring3", "192.168.2.2/24"),
+        ("spark-sim-3", "enp1s0f1np1", "splab-ring2", "192.168.4.2/24")]
+    assert ring.bridges == ["splab-ring1", "splab-ring3", "splab-ring2"]
+    assert {ring.cluster_of(h) for h in ring.hosts} == {("ring", "ring")}
+
+
+def test_classroom_puts_each_pair_on_its_own_bridge_with_nvidias_addresses():
+    room = config.layout("classroom:2+2")
+    assert [h.name for h in room.hosts] == [f"spark-sim-{i}" for i in range(1, 7)]
+    assert room.nics_of(room.hosts[0]) == [] and room.cluster_of(room.hosts[1]) is None
+    assert _nics(room) == [("spark-sim-3", "qsfp0", "splab-pair1", "192.168.100.10/24"),
+                           ("spark-sim-4", "qsfp0", "splab-pair1", "192.168.100.11/24"),
+                           ("spark-sim-5", "qsfp0", "splab-pair2", "192.168.100.10/24"),
+                           ("spark-sim-6", "qsfp0", "splab-pair2", "192.168.100.11/24")]
+    assert [room.cluster_of(h) for h in room.hosts[2:]] == [("pair-1", "pair")] * 2 + [("pair-2", "pair")] * 2
+
+
+@pytest.mark.parametrize("spec", ["ring:3", "classroom:2", "classroom:1+0", "switch:x", "mesh", "switch:0"])
+def test_a_bad_topology_is_refused_naming_it(spec):
+    with pytest.raises(ValueError, match=spec.split(":")[0]):
+        config.layout(spec)
+
+
 def test_link_names_fit_ifnamsiz_and_are_unique():
+    nics = [*config.layout(f"switch:{config.MAX_HOSTS}").nics, *config.layout("ring").nics]
     hs = config.hosts(config.MAX_HOSTS)
-    names = [h.qsfp_hostside for h in hs] + [h.mgmt_hostside for h in hs]
-    assert all(len(n) <= 15 for n in names)
+    names = [n.hostside for n in config.layout(f"switch:{config.MAX_HOSTS}").nics] + [h.mgmt_hostside for h in hs]
+    assert all(len(n) <= 15 for n in [*names, *(n.hostside for n in nics), *config.layout("ring").bridges])
     assert len(set(names)) == len(names)
-    assert all(h.qsfp_hostside.startswith("splab-") for h in hs)
+    assert all(n.hostside.startswith("splab-") for n in nics)
 
 
 @pytest.mark.parametrize("n", [0, -1, config.MAX_HOSTS + 1])
@@ -72,9 +108,9 @@ def test_host0_network_is_static_without_gateway_or_ra():
     assert net["Network"] == {"Address": "10.99.0.13/24", "LinkLocalAddressing": "no", "IPv6AcceptRA": "no"}
 
 
-def test_qsfp0_network_brings_the_link_up_without_address():
-    net = _ini(render.QSFP0_NETWORK)
-    assert net["Match"] == {"Name": "qsfp0"}
+def test_qsfp_network_brings_the_link_up_without_address():
+    net = _ini(render.qsfp_network(config.layout("ring").nics[1]))
+    assert net["Match"] == {"Name": "enp1s0f1np1"}
     assert "Address" not in net["Network"] and net["Network"]["IPv6AcceptRA"] == "no"
     assert net["Network"]["LinkLocalAddressing"] == "no"
     assert net["Link"]["RequiredForOnline"] == "no"
@@ -89,8 +125,11 @@ def test_etc_hosts_maps_lab_names_to_the_bridge():
 
 
 def test_host_files_modes_and_identity():
-    files = render.host_files(config.Host(2), "ab" * 16, "PRIVATE\n", "ssh-ed25519 AAAA root@x\n",
-                              "ssh-ed25519 K\n")
+    ring = config.layout("ring")
+    files = render.host_files(config.Host(2), ring.nics_of(config.Host(2)), "ab" * 16, "PRIVATE\n",
+                              "ssh-ed25519 AAAA root@x\n", "ssh-ed25519 K\n")
+    assert {"etc/systemd/network/50-simlab-enp1s0f0np0.network",
+            "etc/systemd/network/50-simlab-enp1s0f1np1.network"} <= set(files)
     assert files["etc/hostname"][0] == "spark-sim-2\n"
     assert files["etc/machine-id"][0] == "ab" * 16 + "\n"
     assert files["etc/ssh/ssh_host_ed25519_key"][1] == 0o600
@@ -130,7 +169,8 @@ def test_udevadm_shim_execs_the_real_one_otherwise(tmp_path):
 
 
 def test_nspawn_argv_has_the_measured_options():
-    argv = render.nspawn_argv(config.Host(1), Path("/s/m"), Path("/s/d"))
+    argv = render.nspawn_argv(config.Host(1), config.layout("switch:2").nics_of(config.Host(1)), Path("/s/m"),
+                              Path("/s/d"))
     assert argv[0] == "systemd-nspawn" and argv[argv.index("-D") + 1] == "/s/m"
     for opt in ("--machine=spark-sim-1", "--register=no", "--keep-unit", "--network-bridge=splab-mgmt",
                 "--network-veth-extra=splab-q1:qsfp0", "--capability=CAP_NET_ADMIN", "--link-journal=no",
@@ -241,7 +281,7 @@ def _load(text):
 
 
 def test_rendered_inventory_is_data_for_n_hosts():
-    ns = _load(render.inventory(config.hosts(4), Path("/st")))
+    ns = _load(render.inventory(config.layout("switch:4"), Path("/st")))
     hosts, group = ns["sim_sparks"]
     assert [h[0] for h in hosts] == ["spark-sim-1", "spark-sim-2", "spark-sim-3", "spark-sim-4"]
     qsfp = [{"name": "qsfp0", "address": "192.168.100.13/24", "mtu": 9000}]
@@ -256,7 +296,7 @@ def test_repo_sim_lab_inventory_is_data_only_and_matches_the_plan():
     nodes = list(ast.walk(ast.parse(text)))
     assert not any(isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.Call)) for n in nodes)
     hosts, group = _load(text)["sim_sparks"]
-    want_hosts, want_group = render.inventory_data(config.hosts(2))
+    want_hosts, want_group = render.inventory_data(config.layout("switch:2"))
     assert [h[0] for h in hosts] == [h[0] for h in want_hosts]
     for (_, data), (_, want) in zip(hosts, want_hosts):
         assert {k: data[k] for k in want} == want
@@ -267,10 +307,30 @@ def test_inventory_command_keeps_the_repo_group_data(tmp_path):
     base = tmp_path / "sim_lab.py"
     base.write_text('sim_sparks = ([("spark-sim-1", {})], {"mirror_url": "http://10.99.0.1:8080/", '
                     '"ssh_key": "/old/key"})\n')
-    text = commandline.inventory_text(3, config.Paths(Path("/st"), Path("/ca")), base)
+    text = commandline.inventory_text("switch:3", config.Paths(Path("/st"), Path("/ca")), base)
     hosts, group = _load(text)["sim_sparks"]
     assert len(hosts) == 3 and group["mirror_url"] == "http://10.99.0.1:8080/"
     assert group["ssh_key"] == "/st/ssh/id_ed25519"
+
+
+def test_ring_and_classroom_inventories_name_their_clusters():
+    ring_hosts, _ = _load(render.inventory(config.layout("ring"), Path("/st")))["sim_sparks"]
+    assert ring_hosts[1][1] == {"ssh_hostname": "10.99.0.12", "cluster": "ring", "cluster_topology": "ring",
+                                "qsfp_interfaces": [{"name": "enp1s0f0np0", "address": "192.168.4.1/24", "mtu": 9000},
+                                                    {"name": "enp1s0f1np1", "address": "192.168.0.2/24", "mtu": 9000}]}
+    room_hosts, _ = _load(render.inventory(config.layout("classroom:1+1"), Path("/st")))["sim_sparks"]
+    assert room_hosts[0][1] == {"ssh_hostname": "10.99.0.11"}
+    assert room_hosts[2][1]["cluster"] == "pair-1"
+
+
+@pytest.mark.parametrize("spec", ["ring", "classroom:2+1", "switch:4"])
+def test_every_topologys_inventory_validates(tmp_path, spec):
+    from sparklab.inventory import load_lab
+
+    inventory = tmp_path / "lab.py"
+    inventory.write_text(commandline.inventory_text(spec, config.Paths(Path("/st"), Path("/ca"))))
+    lab = load_lab(inventory)
+    assert len(lab.hosts) == len(config.layout(spec).hosts)
 
 
 def test_inventory_cli_prints_a_loadable_file():

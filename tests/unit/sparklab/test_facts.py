@@ -17,12 +17,13 @@ from sparklab.facts import (
     DockerDaemonConfig,
     DockerLogins,
     FileText,
-    KnownHostNames,
+    KnownHostKeys,
     ListeningTcpPorts,
     ManagedUnits,
     NetworkLinks,
     NvidiaGpus,
     OllamaModels,
+    ScannedHostKeys,
     TailscaleBackendState,
     UserGroups,
     VenvPackages,
@@ -94,15 +95,25 @@ def hashed(name: str, salt: bytes) -> str:
     return f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(digest).decode()}"
 
 
-def test_known_host_names_split_aliases(tmp_path, sh):
+def test_known_host_keys_split_aliases(tmp_path, sh):
     known_hosts = tmp_path / "known_hosts"
     spark_3 = hashed("spark-3", bytes(range(20)))
     known_hosts.write_text(f"192.168.100.11,spark-2,spark-2-qsfp {KEY}\n192.168.101.11,spark-2-qsfp1 {KEY}\n"
-                           f"{spark_3} {KEY}\n")
-    names = KnownHostNames().process(sh(KnownHostNames().command(str(known_hosts))))
-    # A hashed entry stays one opaque word: its host is not "listed", so its key is scanned again.
-    assert names == {"192.168.100.11", "spark-2", "spark-2-qsfp", "192.168.101.11", "spark-2-qsfp1", spark_3}
-    assert KnownHostNames().process(sh(KnownHostNames().command(str(tmp_path / "missing")))) == set()
+                           f"{spark_3} {KEY}\nspark-2 ssh-rsa AAAAB3Nza\n")
+    keys = KnownHostKeys().process(sh(KnownHostKeys().command(str(known_hosts))))
+    # A hashed entry names no host in clear: its host is not "listed", so its key is written again.
+    assert keys == {**dict.fromkeys(["192.168.100.11", "spark-2-qsfp", "192.168.101.11", "spark-2-qsfp1"], {KEY}),
+                    "spark-2": {KEY, "ssh-rsa AAAAB3Nza"}}
+    assert spark_3 not in keys
+    assert KnownHostKeys().process(sh(KnownHostKeys().command(str(tmp_path / "missing")))) == {}
+
+
+def test_scanned_host_keys_keep_the_addresses_that_answered():
+    output = ["# 192.168.100.11:22 SSH-2.0-OpenSSH_9.2p1", f"192.168.100.11 {KEY}", ""]
+    assert ScannedHostKeys().process(output) == {"192.168.100.11": KEY}
+    command = ScannedHostKeys().command(("192.168.100.11", "a b"))
+    assert command == ("ssh-keyscan -T 5 -t ed25519 192.168.100.11 2>/dev/null; "
+                       "ssh-keyscan -T 5 -t ed25519 'a b' 2>/dev/null; true")
 
 
 ODD_DIR = "lab dir;touch injected;"  # unquoted, the shell would run `touch injected`
@@ -111,8 +122,8 @@ ODD_DIR = "lab dir;touch injected;"  # unquoted, the shell would run `touch inje
 @pytest.mark.parametrize("fact, name, text, expected", [
     (FileText, "jupyterlab_ports.yaml", "nvidia: 18888\n", "nvidia: 18888"),
     (DockerLogins, "config.json", '{"auths": {"nvcr.io": {"auth": "x"}}}\n', ["nvcr.io"]),
-    (KnownHostNames, "known_hosts", f"192.168.100.11,spark-2 {KEY}\n", {"192.168.100.11", "spark-2"}),
-], ids=["FileText", "DockerLogins", "KnownHostNames"])
+    (KnownHostKeys, "known_hosts", f"192.168.100.11,spark-2 {KEY}\n", {"192.168.100.11": {KEY}, "spark-2": {KEY}}),
+], ids=["FileText", "DockerLogins", "KnownHostKeys"])
 def test_paths_are_quoted(tmp_path, sh, fact, name, text, expected):
     path = tmp_path / ODD_DIR / name
     path.parent.mkdir()

@@ -16,6 +16,8 @@ KEYSCAN = "192.168.100.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanTestKeyOnly"
 class HostHere:
     """pyinfra's `host` inside an operation's body: facts are their commands run here by `sh`."""
 
+    name = "here"
+
     def __init__(self, sh):
         self.sh = sh
         self.noops = []
@@ -29,20 +31,47 @@ class HostHere:
         self.noops.append(description)
 
 
-def test_peer_host_keys_writes_every_name_and_then_is_a_noop(tmp_path, sh, fake_tools, monkeypatch):
+def _converge_known_hosts(known_hosts, here, peers):
+    commands = list(operations.peer_host_keys._inner(known_hosts=str(known_hosts), owner=getpass.getuser(),
+                                                     peers=peers))
+    for command in commands:
+        here.sh(command.get_raw_value())
+    return commands
+
+
+def test_peer_host_keys_writes_every_name_then_is_a_noop_and_replaces_a_reimaged_peers_key(tmp_path, sh,
+                                                                                             fake_tools, monkeypatch):
     fake_tools.add("ssh-keyscan", KEYSCAN + "\n")
     here = HostHere(sh)
     monkeypatch.setattr(operations, "host", here)
     known_hosts = tmp_path / "known_hosts"
+    other = "192.168.100.12,spark-3 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherPeerKey\n"
+    known_hosts.write_text(other)
     peers = [(["spark-2", "spark-2-qsfp"], "192.168.100.11")]
 
-    scan, chown = operations.peer_host_keys._inner(known_hosts=str(known_hosts), owner="student", peers=peers)
-    assert chown.get_raw_value() == f"chown student:student {known_hosts}"
-    sh(scan.get_raw_value())  # ssh-keyscan | sed >> known_hosts
-    assert known_hosts.read_text() == (
+    commands = _converge_known_hosts(known_hosts, here, peers)
+    assert commands[-1].get_raw_value() == f"chown {getpass.getuser()}:{getpass.getuser()} {known_hosts}"
+    assert known_hosts.read_text() == other + (
         "192.168.100.11,spark-2,spark-2-qsfp ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanTestKeyOnly\n")
 
-    assert list(operations.peer_host_keys._inner(known_hosts=str(known_hosts), owner="student", peers=peers)) == []
+    assert _converge_known_hosts(known_hosts, here, peers) == []
+    assert here.noops == ["every peer's host key is known"]
+
+    # spark-2 is re-imaged: a new host key; its entries are replaced, spark-3's line is kept
+    fake_tools.add("ssh-keyscan", "192.168.100.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIReimagedKey\n")
+    assert _converge_known_hosts(known_hosts, here, peers)
+    assert sorted(known_hosts.read_text().splitlines()) == sorted([
+        other.strip(), "192.168.100.11,spark-2,spark-2-qsfp ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIReimagedKey"])
+    assert not (tmp_path / "known_hosts.old").exists()
+    assert _converge_known_hosts(known_hosts, here, peers) == []
+
+
+def test_a_peer_that_does_not_answer_keeps_its_entries(tmp_path, sh, fake_tools, monkeypatch):
+    fake_tools.add("ssh-keyscan", "")
+    here = HostHere(sh)
+    monkeypatch.setattr(operations, "host", here)
+    known_hosts = tmp_path / "known_hosts"
+    assert _converge_known_hosts(known_hosts, here, [(["spark-2"], "192.168.100.11")]) == []
     assert here.noops == ["every peer's host key is known"]
 
 

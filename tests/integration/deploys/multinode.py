@@ -1,4 +1,4 @@
-"""Level 6's multi-node roles alone (no lower levels): what the cluster plan tests plan on many @fake hosts."""
+"""Level 6's multi-node roles alone (no lower levels): the cluster tests run it on many hosts, real and @fake."""
 
 from roles.distributed_env import distributed_env
 from roles.mpi import mpi
