@@ -127,6 +127,8 @@ def test_units_run_jupyterlab_with_the_gpu_on_loopback_and_conflict(planned):
         assert start.endswith(" jupyter-lab --notebook-dir=/home/rapids/notebooks --ip=0.0.0.0 --no-browser")
         dropin = uploaded(planned[f"{NOTEBOOKS} | lab-{lab} one heavy workload at a time"])
         assert f"Conflicts=lab-{other}.service" in dropin
+        # one ordering edge for the pair (systemd stops the running one before it starts the other)
+        assert ("After=lab-portfolio.service" in dropin) == (lab == "single-cell"), dropin
         assert f"{NOTEBOOKS} | lab-{lab} on demand" in planned
 
 
