@@ -72,8 +72,11 @@ DEFAULTS = {
     "single_cell_conda_packages": ["compilers=1.9.0"],
     "single_cell_conda_channels": ["conda-forge"],
 }
-# The image's user and notebook folder (rapidsai/docker, Dockerfile at v25.10.00).
+# The image's user and notebook folder (rapidsai/docker, Dockerfile at v25.10.00: `useradd -g conda -u 1001 rapids`).
 IMAGE_USER = "rapids"
+# COPY's owner: the user and its primary group, named (the image has no group `rapids`, which docker's classic
+# builder looks for when --chown names a user alone).
+OWNER = f"{IMAGE_USER}:conda"
 NOTEBOOKS = "/home/rapids/notebooks"
 # What the container listens on for each of rapids_notebooks_ports' names (start_playbook.sh: -p N:N).
 INSIDE = {"JupyterLab": 8888, "Dask dashboard": 8787, "Dask scheduler": 8786, "Streamlit": 8501, "Dash": 8050}
@@ -101,9 +104,9 @@ def _head(data) -> list[str]:
 
 def _playbook_files(notebook: str) -> list[str]:
     """setup_playbook.sh's copies into the notebook folder, from the checkout (the build context)."""
-    return [f"COPY --chown={IMAGE_USER} assets {NOTEBOOKS}/assets",
-            f"COPY --chown={IMAGE_USER} README.md {NOTEBOOKS}/START_HERE.md",
-            f"COPY --chown={IMAGE_USER} {notebook} {NOTEBOOKS}/{notebook}"]
+    return [f"COPY --chown={OWNER} assets {NOTEBOOKS}/assets",
+            f"COPY --chown={OWNER} README.md {NOTEBOOKS}/START_HERE.md",
+            f"COPY --chown={OWNER} {notebook} {NOTEBOOKS}/{notebook}"]
 
 
 def portfolio_dockerfile(data) -> str:
@@ -111,7 +114,7 @@ def portfolio_dockerfile(data) -> str:
     extras = " ".join(f"--extra {shlex.quote(e)}" for e in data.portfolio_uv_extras)
     setup = f"{NOTEBOOKS}/setup"
     lines = [*_head(data), f"USER {IMAGE_USER}",
-             f"COPY --chown={IMAGE_USER} setup {setup}",
+             f"COPY --chown={OWNER} setup {setup}",
              f"WORKDIR {setup}",
              # the image's Python (conda's), as the playbook's `python -m venv .venv`; never a downloaded one
              _run("uv sync --no-cache --python python3 --no-python-downloads", extras, "--locked", uv_args),

@@ -51,7 +51,9 @@ def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot:
 
     ``conflicts``: units this one stops when it starts (one heavy workload at a time). They sit in a drop-in,
     not in the unit: adding or removing a heavy workload rewrites the others' drop-ins and reloads systemd,
-    but restarts none of them."""
+    but restarts none of them. Conflicts are mutual (each of the pair names the other): the drop-in of the unit
+    whose name sorts later also orders it After= the other, so that systemd stops the running one before it
+    starts the other."""
     unit_op = files.template(
         name=f"{unit} unit", src="templates/units/owned.service.j2", dest=f"{UNIT_DIR}/{unit}.service", mode="644",
         mark=MANAGED_MARK, description=description, kind=kind, unit=unit, docker=DOCKER,
@@ -64,7 +66,8 @@ def unit_owning(unit: str, *, description: str, exec_start: Sequence[str], boot:
     if conflicts:
         conflicts_op = files.template(
             name=f"{unit} one heavy workload at a time", src="templates/units/conflicts.conf.j2", dest=dropin,
-            mode="644", create_remote_dir=True, units=[f"{u}.service" for u in conflicts])
+            mode="644", create_remote_dir=True, units=[f"{u}.service" for u in conflicts],
+            after=[f"{u}.service" for u in conflicts if u < unit], jinja_env_kwargs=block_syntax())
     else:
         conflicts_op = files.file(name=f"{unit} conflicts with nothing", path=dropin, present=False)
     service_state(unit, name=f"{unit} {'running, enabled at boot' if boot else 'on demand'}",

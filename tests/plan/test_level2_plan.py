@@ -69,10 +69,14 @@ def test_container_engines_run_with_the_playbook_flags(planned):
 
 def test_memory_policy_in_the_units(planned):
     dropin = planned["Inference engines | engine-vllm one heavy workload at a time"]
-    assert ("upload", "# Managed by spark-lab (sparklab/owned_units.py). One heavy workload at a time (128 GB of "
-            "unified\n# memory): starting this unit stops these first.\n[Unit]\nConflicts=engine-nim.service "
-            "engine-sglang.service engine-trtllm.service lab-chatbot.service\n",
-            "/etc/systemd/system/engine-vllm.service.d/50-one-heavy-workload.conf") in dropin.commands
+    upload = next(c for c in dropin.commands if c[0] == "upload")
+    assert upload[2] == "/etc/systemd/system/engine-vllm.service.d/50-one-heavy-workload.conf"
+    assert upload[1].startswith(
+        "# Managed by spark-lab (sparklab/owned_units.py). One heavy workload at a time (128 GB of unified\n"
+        "# memory): starting this unit stops these first.\n[Unit]\nConflicts=engine-nim.service "
+        "engine-sglang.service engine-trtllm.service lab-chatbot.service\n"), upload[1]
+    # one ordering edge per pair, on the later name: lab-chatbot's drop-in orders it after engine-vllm
+    assert upload[1].endswith("\nAfter=engine-nim.service engine-sglang.service engine-trtllm.service\n"), upload[1]
     assert "Conflicts" not in unit_text(planned, "vllm"), "in a drop-in: a new heavy workload restarts no other"
     assert "Inference engines | engine-llamacpp conflicts with nothing" in planned, "llama.cpp is not heavy"
     assert planned["Inference engines | engine-vllm: systemd reloaded"].shell() == "systemctl daemon-reload"

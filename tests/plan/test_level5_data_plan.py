@@ -82,13 +82,13 @@ def test_portfolio_image_is_derived_once_from_the_pinned_checkout(planned):
         "USER root",
         "RUN pip install --no-cache-dir uv==0.13.9",
         "USER rapids",
-        "COPY --chown=rapids setup /home/rapids/notebooks/setup",
+        "COPY --chown=rapids:conda setup /home/rapids/notebooks/setup",
         "WORKDIR /home/rapids/notebooks/setup",
         "RUN uv sync --no-cache --python python3 --no-python-downloads --extra cuda13 --locked",
         'RUN .venv/bin/python -m ipykernel install --user --name=portfolio-opt --display-name "Portfolio Optimization"',
-        "COPY --chown=rapids assets /home/rapids/notebooks/assets",
-        "COPY --chown=rapids README.md /home/rapids/notebooks/START_HERE.md",
-        "COPY --chown=rapids cvar_basic.ipynb /home/rapids/notebooks/cvar_basic.ipynb",
+        "COPY --chown=rapids:conda assets /home/rapids/notebooks/assets",
+        "COPY --chown=rapids:conda README.md /home/rapids/notebooks/START_HERE.md",
+        "COPY --chown=rapids:conda cvar_basic.ipynb /home/rapids/notebooks/cvar_basic.ipynb",
         "WORKDIR /home/rapids"]
     build = one(planned, f"{NOTEBOOKS} | portfolio image spark-lab/rapids-portfolio:").shell()
     assert re.fullmatch(r"docker build -q -t spark-lab/rapids-portfolio:[0-9a-f]{12} -f "
@@ -107,9 +107,9 @@ def test_single_cell_image_pins_compilers_and_installs_the_requirements_once(pla
         "COPY setup/requirements.txt /opt/spark-lab/single-cell-requirements.txt",
         "RUN uv pip install --system --no-cache -r /opt/spark-lab/single-cell-requirements.txt",
         "USER rapids",
-        "COPY --chown=rapids assets /home/rapids/notebooks/assets",
-        "COPY --chown=rapids README.md /home/rapids/notebooks/START_HERE.md",
-        "COPY --chown=rapids scRNA_analysis_preprocessing.ipynb "
+        "COPY --chown=rapids:conda assets /home/rapids/notebooks/assets",
+        "COPY --chown=rapids:conda README.md /home/rapids/notebooks/START_HERE.md",
+        "COPY --chown=rapids:conda scRNA_analysis_preprocessing.ipynb "
         "/home/rapids/notebooks/scRNA_analysis_preprocessing.ipynb"]
     build = one(planned, f"{NOTEBOOKS} | single-cell image spark-lab/rapids-single-cell:").shell()
     assert build.endswith(f" {PLAYBOOKS}/single-cell/assets")
@@ -127,6 +127,8 @@ def test_units_run_jupyterlab_with_the_gpu_on_loopback_and_conflict(planned):
         assert start.endswith(" jupyter-lab --notebook-dir=/home/rapids/notebooks --ip=0.0.0.0 --no-browser")
         dropin = uploaded(planned[f"{NOTEBOOKS} | lab-{lab} one heavy workload at a time"])
         assert f"Conflicts=lab-{other}.service" in dropin
+        # one ordering edge for the pair (systemd stops the running one before it starts the other)
+        assert ("After=lab-portfolio.service" in dropin) == (lab == "single-cell"), dropin
         assert f"{NOTEBOOKS} | lab-{lab} on demand" in planned
 
 

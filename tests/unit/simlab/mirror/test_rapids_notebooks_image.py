@@ -81,6 +81,17 @@ def _in_image(root: Path, user: str, workdir: str, command: str, env: dict | Non
                           timeout=900, check=False)
 
 
+def _ids(root: Path, owner: str) -> str:
+    """COPY --chown=USER[:GROUP] as docker's classic builder resolves it, by the image's /etc/passwd and
+    /etc/group: a GROUP left out is looked up by the user's name."""
+    user, _, group = owner.partition(":")
+    users, groups = ({line.split(":")[0]: line.split(":")[2] for line in (root / "etc" / name).read_text().splitlines()
+                      if line} for name in ("passwd", "group"))
+    assert user in users, f"--chown={owner}: the image has no user {user}"
+    assert (group or user) in groups, f"--chown={owner}: the image has no group {group or user}"
+    return f"{users[user]}:{groups[group or user]}"
+
+
 def _copy(root: Path, source: Path, dest: str, owner: str | None) -> None:
     target = root / dest.lstrip("/")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +100,7 @@ def _copy(root: Path, source: Path, dest: str, owner: str | None) -> None:
     else:
         shutil.copy(source, target)
     if owner:
-        subprocess.run(["chown", "-R", USERS[owner][0], str(target)], check=True)
+        subprocess.run(["chown", "-R", _ids(root, owner), str(target)], check=True)
 
 
 def _lab_data() -> SimpleNamespace:
