@@ -8,7 +8,7 @@ same path on every node, and its venv (host mode) or the pinned NGC PyTorch imag
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import files, pip
+from pyinfra.operations import apt, files, pip
 
 from roles import knob
 from roles.hf_cache import hub_env
@@ -65,6 +65,7 @@ def distributed_env():
         image_pulled(name=f"Image {data.distributed_pytorch_image}", image=data.distributed_pytorch_image)
         return
     venv = data.distributed_venv
+    apt.packages(name="python3-venv", packages=["python3-venv"])  # level 1 has it; this role works without it
     pip.venv(name="venv", path=venv, python="python3")
     torch, *rest = data.distributed_pip_packages
     pip_args = knob("base_pip_args")
