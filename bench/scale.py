@@ -1,5 +1,4 @@
-"""How a class scales: the no-op rerun of a deploy on 2, 4 and 8 simulated hosts, and the first converge of the
-largest lab.
+"""How a class scales: no-op reruns on 2, 4 and 8 simulated hosts, and the largest lab's first converge.
 
     python bench/scale.py [--hosts 2,4,8] [--deploy deploys/levelN.py] [--runs 3] [--goal-ratio 1.6] [--json FILE]
 
