@@ -49,3 +49,13 @@ def test_module_names_are_unique_and_not_the_stdlibs():
     shared = {name: paths for name, paths in by_name.items() if len(paths) > 1}
     stdlib = {name: paths for name, paths in by_name.items() if name in sys.stdlib_module_names}
     assert (shared, stdlib) == ({}, {})
+
+
+def test_test_file_names_are_unique_in_the_suite():
+    """pytest imports test files without packages by their basename: two test_x.py stop the whole collection.
+    (tests/checkpoints is its own suite, collected only with --inventory.)"""
+    by_name = defaultdict(list)
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        if "checkpoints" not in path.relative_to(REPO / "tests").parts:
+            by_name[path.name].append(str(path.relative_to(REPO)))
+    assert {name: paths for name, paths in by_name.items() if len(paths) > 1} == {}
