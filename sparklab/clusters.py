@@ -161,8 +161,9 @@ def _check_addresses(cluster: Cluster) -> None:
 
 
 def _check_subnets(cluster: Cluster) -> None:
-    for subnet, ends in cluster.subnets().items():
-        for other in cluster.subnets():
+    subnets = cluster.subnets()
+    for subnet, ends in subnets.items():
+        for other in subnets:
             if other != subnet and other.overlaps(subnet):
                 raise ClusterError(cluster.name, ends[0].host.name, ends[0].field,
                                    f"subnet {subnet} overlaps {other}; every link needs a subnet of its own")
