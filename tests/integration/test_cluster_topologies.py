@@ -33,6 +33,16 @@ def _checkpoint(inventory, tmp_path):
     return runner.checkpoints(inventory, 6, tmp_path / "report.json", "-k", " or ".join(ITEMS))
 
 
+def _converged_and_green(inventory, tmp_path):
+    """Two runs of the multi-node roles, the second changing nothing, then the level-6 items; the checkpoint run."""
+    first, second = runner.deploy_twice(inventory, DEPLOY)
+    assert first.returncode == 0 and first.totals["error"] == 0, first.output[-4000:]
+    assert second.converged, (second.totals, second.changed, second.errors)
+    check = _checkpoint(inventory, tmp_path)
+    assert check.green, check.output[-6000:]
+    return check
+
+
 def _on(inventory, host, command):
     spark = load_lab(inventory).host(host)
     return subprocess.run([*ssh_argv(spark.ssh, "root", "-i", spark.ssh["ssh_key"]), command],
@@ -52,11 +62,7 @@ def classroom(sim_lab, tmp_path_factory):
 
 
 def test_ring_converges_and_its_checkpoint_is_green(ring, tmp_path):
-    first, second = runner.deploy_twice(ring, DEPLOY)
-    assert first.returncode == 0 and first.totals["error"] == 0, first.output[-4000:]
-    assert second.converged, (second.totals, second.changed, second.errors)
-    check = _checkpoint(ring, tmp_path)
-    assert check.green, check.output[-6000:]
+    check = _converged_and_green(ring, tmp_path)
     hosts = ("spark-sim-1", "spark-sim-2", "spark-sim-3")
     for item in ITEMS[:3]:
         assert check.items[item] == dict.fromkeys(hosts, "PASS"), (item, check.items[item])
@@ -67,11 +73,7 @@ def test_ring_converges_and_its_checkpoint_is_green(ring, tmp_path):
 
 
 def test_classroom_converges_and_only_the_pair_is_a_cluster(classroom, tmp_path):
-    first, second = runner.deploy_twice(classroom, DEPLOY)
-    assert first.returncode == 0 and first.totals["error"] == 0, first.output[-4000:]
-    assert second.converged, (second.totals, second.changed, second.errors)
-    check = _checkpoint(classroom, tmp_path)
-    assert check.green, check.output[-6000:]
+    check = _converged_and_green(classroom, tmp_path)
     for item in ITEMS[:3]:
         assert check.items[item]["spark-sim-1"].startswith("N/A (no qsfp_interfaces"), check.items[item]
         assert check.items[item]["spark-sim-3"] == check.items[item]["spark-sim-4"] == "PASS"
