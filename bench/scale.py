@@ -9,8 +9,8 @@ switch:N`, a fresh lab each time), the deploy converges it (its first run is tim
 largest lab's no-op median should stay within ``--goal-ratio`` of the smallest's. The lab is left as the default
 two-host lab. Exit 0: goal met, 1: missed, 2: could not measure.
 
-Disk: a simulated host at level 6 with every component holds ~12 GB, half of it LLaMA Factory's venv (PyTorch's
-CUDA build: no CPU torch 2.11 is reachable from the lab) and 2 GB of level-5 tracks, so 8 hosts need ~100 GB.
+Disk: a simulated host at level 6 with every component holds ~13 GB, 6 GB of it LLaMA Factory's venv (PyTorch's
+CUDA build: no CPU torch 2.11 is reachable from the lab) and 2 GB of level-5 tracks, so 8 hosts need ~105 GB.
 Unless ``--all-components``, every lab count runs without those two (LAB_DISK_TRIMS, ~5 GB a host), the same
 data for every count, so the ratio compares like with like. Each lab's disk per host is measured after its
 converge, and the next, larger lab is not started when the free disk cannot hold it.
@@ -71,7 +71,7 @@ def check_room(hosts: int, per_host: int) -> None:
     needed = int(hosts * per_host * HEADROOM)
     if needed > free:
         raise RuntimeError(f"{hosts} hosts need ~{needed / 1e9:.0f} GB ({per_host / 1e9:.1f} GB a host) and the "
-                           f"disk has {free / 1e9:.0f} GB: run fewer hosts, or without --all-components")
+                           f"disk has {free / 1e9:.0f} GB: run fewer hosts (--hosts), or leave out --all-components")
 
 
 def measure(hosts: int, deploy_file: str, runs: int, folder: Path, trims: dict) -> dict:
@@ -94,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--goal-ratio", type=float, default=1.6)
     parser.add_argument("--all-components", action="store_true",
-                        help="no LAB_DISK_TRIMS: every component on every host (~12 GB a host)")
+                        help="no LAB_DISK_TRIMS: every component on every host (~13 GB a host)")
     parser.add_argument("--json", help="also write the result here")
     args = parser.parse_args(argv)
     deploy_file = args.deploy or f"deploys/level{highest_level()}.py"
-    stand_in_secrets()  # as `make demo`: every component deployed, so every operation timed
+    stand_in_secrets()  # as `make demo`: no component skipped for a missing secret
     trims = {} if args.all_components else LAB_DISK_TRIMS
     labs: list[dict] = []
     try:
